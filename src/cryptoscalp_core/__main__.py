@@ -1,0 +1,3 @@
+from cryptoscalp_core.cli import main
+
+main()

@@ -1,0 +1,28 @@
+"""Cache port: in-process L1 with an optional shared L2 (Redis)."""
+
+from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
+
+
+@runtime_checkable
+class Cache(Protocol):
+    """A byte-valued key/value cache shared by components (and, with an L2, by processes).
+
+    Contract:
+
+    * Keys are strings; values are ``bytes`` (encode with msgspec/orjson). ``ttl_s`` is seconds; ``None``
+      keeps the entry until evicted or deleted.
+    * :meth:`get` returns ``None`` on a miss or after expiry. With two levels it reads L1, then L2, and
+      fills L1 from an L2 hit; :meth:`set` and :meth:`delete` write through to both levels.
+    * An unreachable L2 raises ``ConnectionError`` from the call that needed it; L1 keeps working.
+    * Methods are coroutines and safe to call from one event loop.
+    """
+
+    async def get(self, key: str) -> bytes | None: ...
+
+    async def set(self, key: str, value: bytes, ttl_s: float | None = None) -> None: ...
+
+    async def delete(self, key: str) -> None: ...
+
+    async def close(self) -> None: ...

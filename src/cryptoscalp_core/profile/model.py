@@ -1,0 +1,118 @@
+"""The pydantic model of a profile's top level. Each component's own settings are validated later by
+that component's config model (see :mod:`cryptoscalp_core.profile.resolve`)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from cryptoscalp_core.domain.instrument import Instrument, parse_instrument_id
+
+Mode = Literal["backtest", "paper", "live"]
+
+# Sections that may omit ``use:``; everything else must say which component it wants.
+DEFAULT_USE: dict[str, str] = {
+    "store": "sqlalchemy",
+    "cache": "memory",
+    "bus": "memory",
+    "secrets": "env",
+}
+SINGLE_SECTIONS = ("feed", "features", "model", "executor", "store", "cache", "bus", "clock", "secrets")
+LIST_SECTIONS = ("risk", "diagnostics")
+
+
+class ComponentSection(BaseModel):
+    """``{use: NAME, ...settings}``: the settings are everything but ``use``."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    use: str = Field(min_length=1)
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
+
+
+class InstrumentSpec(BaseModel):
+    """An instrument given inline, for venues whose plugin is not installed or for synthetic data."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    tick_size: Decimal = Field(gt=0)
+    lot_size: Decimal = Field(gt=0)
+    min_notional: Decimal = Field(Decimal(0), ge=0)
+    min_qty: Decimal = Field(Decimal(0), ge=0)
+    contract_multiplier: Decimal = Field(Decimal(1), gt=0)
+    maker_fee: Decimal = Decimal(0)
+    taker_fee: Decimal = Decimal(0)
+    base: str = ""
+    quote: str = ""
+
+    @field_validator("id")
+    @classmethod
+    def _id_shape(cls, value: str) -> str:
+        parse_instrument_id(value)
+        return value
+
+    def to_instrument(self) -> Instrument:
+        venue, symbol = parse_instrument_id(self.id)
+        fields = self.model_dump(exclude={"id"})
+        return Instrument(venue=venue, symbol=symbol, **fields)
+
+
+class Profile(BaseModel):
+    """A deployment: mode, instruments, and for each port the component to ``use`` with its settings."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = ""
+    description: str = ""
+    mode: Mode
+    instruments: list[str | InstrumentSpec] = Field(min_length=1)
+    feed: ComponentSection | None = None
+    features: ComponentSection | None = None
+    model: ComponentSection | None = None
+    risk: list[ComponentSection] = Field(default_factory=list)
+    executor: ComponentSection | None = None
+    diagnostics: list[ComponentSection] = Field(default_factory=list)
+    store: ComponentSection = ComponentSection(use="sqlalchemy")
+    cache: ComponentSection = ComponentSection(use="memory")
+    bus: ComponentSection = ComponentSection(use="memory")
+    clock: ComponentSection | None = None
+    secrets: ComponentSection = ComponentSection(use="env")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_use(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            data = dict(data)
+            for section, use in DEFAULT_USE.items():
+                value = data.get(section)
+                if isinstance(value, dict) and "use" not in value:
+                    data[section] = {"use": use, **value}
+        return data
+
+    @field_validator("instruments")
+    @classmethod
+    def _instrument_ids(cls, value: list[str | InstrumentSpec]) -> list[str | InstrumentSpec]:
+        seen: set[str] = set()
+        for item in value:
+            ident = item if isinstance(item, str) else item.id
+            parse_instrument_id(ident)
+            if ident in seen:
+                raise ValueError(f"instrument {ident} is listed twice")
+            seen.add(ident)
+        return value
+
+    @property
+    def clock_section(self) -> ComponentSection:
+        """The clock to use: the profile's, or simulated time for backtests and wall-clock otherwise."""
+        if self.clock is not None:
+            return self.clock
+        return ComponentSection(use="simulated" if self.mode == "backtest" else "live")
+
+    def instrument_ids(self) -> list[str]:
+        return [item if isinstance(item, str) else item.id for item in self.instruments]

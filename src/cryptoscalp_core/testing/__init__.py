@@ -1,0 +1,1 @@
+"""Test support for cryptoscalp and its plugins: service fixtures and conformance suites."""
