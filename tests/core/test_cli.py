@@ -67,3 +67,23 @@ def test_broken_plugin_is_listed_with_its_error(tmp_path: Path) -> None:
     assert run("profile", "check", str(ROOT / "examples" / "profiles" / "quickstart.yaml"), env=env).returncode == 0
     # and the operator can switch the broken plugin off
     assert run("plugins", env={**env, "CRYPTOSCALP_DISABLED_PLUGINS": "broken"}).returncode == 0
+
+
+def test_plugins_add_commands_through_the_hook(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    info = site / "cs_cli_cmd-0.2.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: cs-cli-cmd\nVersion: 0.2\n")
+    (info / "entry_points.txt").write_text("[cryptoscalp]\ngreeter = cs_cli_cmd\n")
+    (site / "cs_cli_cmd.py").write_text(textwrap.dedent("""
+        from cryptoscalp_core import hookimpl
+
+        @hookimpl
+        def cryptoscalp_register_commands(app):
+            @app.command("greet")
+            def greet(name: str) -> None:
+                print(f"hello {name} from a plugin")
+    """))
+    result = run("greet", "desk", env={"PYTHONPATH": str(site)})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "hello desk from a plugin"

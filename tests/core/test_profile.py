@@ -205,3 +205,15 @@ def test_invalid_yaml_reports_line(tmp_path: Path, host: PluginHost) -> None:
         load(path, host)
     assert "not valid YAML" in info.value.issues[0].message
     assert info.value.issues[0].line is not None
+
+
+def test_redacted_dump_masks_nested_secrets(tmp_path: Path, host: PluginHost) -> None:
+    path = write(tmp_path, "p.yaml", f"""
+        mode: live
+        instruments: [{INSTRUMENT}]
+        executor: {{use: venue, api_key: "${{KEY}}", api_secret: "plain-secret", url: "ws://127.0.0.1:9"}}
+    """)
+    resolved = load(path, host, env={"KEY": "sk-live-abcdef"})
+    dumped = repr(resolved.profile.redacted())
+    assert "sk-live-abcdef" not in dumped and "plain-secret" not in dumped
+    assert resolved.profile.redacted()["executor"]["url"] == "ws://127.0.0.1:9"

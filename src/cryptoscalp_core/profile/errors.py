@@ -27,6 +27,17 @@ def looks_secret(path: str) -> bool:
     return bool(_SECRET_KEY.search(last))
 
 
+def redact(value: Any, key: str = "") -> Any:
+    """A copy of ``value`` with every value under a secret-like key replaced by ``'***'``."""
+    if key and _SECRET_KEY.search(key) and value not in (None, ""):
+        return "***"
+    if isinstance(value, dict):
+        return {k: redact(v, str(k)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redact(v) for v in value]
+    return value
+
+
 @dataclass(frozen=True, slots=True)
 class ProfileIssue:
     path: str

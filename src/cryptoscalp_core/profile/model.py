@@ -4,11 +4,12 @@ that component's config model (see :mod:`cryptoscalp_core.profile.resolve`)."""
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from cryptoscalp_core.domain.instrument import Instrument, parse_instrument_id
+from cryptoscalp_core.profile.errors import redact
 
 Mode = Literal["backtest", "paper", "live"]
 
@@ -23,6 +24,14 @@ SINGLE_SECTIONS = ("feed", "features", "model", "executor", "store", "cache", "b
 LIST_SECTIONS = ("risk", "diagnostics")
 
 
+def _check_instrument_id(value: str) -> str:
+    parse_instrument_id(value)
+    return value
+
+
+InstrumentId = Annotated[str, AfterValidator(_check_instrument_id)]
+
+
 class ComponentSection(BaseModel):
     """``{use: NAME, ...settings}``: the settings are everything but ``use``."""
 
@@ -34,13 +43,22 @@ class ComponentSection(BaseModel):
     def settings(self) -> dict[str, Any]:
         return dict(self.model_extra or {})
 
+    def __repr_args__(self) -> Any:
+        # Settings may hold API keys substituted from the environment: never show them.
+        yield "use", self.use
+        yield from redact(self.settings).items()
+
+    def redacted(self) -> dict[str, Any]:
+        """``{use, **settings}`` with secret-like values masked: safe for logs, reports and digests."""
+        return {"use": self.use, **redact(self.settings)}
+
 
 class InstrumentSpec(BaseModel):
     """An instrument given inline, for venues whose plugin is not installed or for synthetic data."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    id: str
+    id: InstrumentId
     tick_size: Decimal = Field(gt=0)
     lot_size: Decimal = Field(gt=0)
     min_notional: Decimal = Field(Decimal(0), ge=0)
@@ -50,12 +68,6 @@ class InstrumentSpec(BaseModel):
     taker_fee: Decimal = Decimal(0)
     base: str = ""
     quote: str = ""
-
-    @field_validator("id")
-    @classmethod
-    def _id_shape(cls, value: str) -> str:
-        parse_instrument_id(value)
-        return value
 
     def to_instrument(self) -> Instrument:
         venue, symbol = parse_instrument_id(self.id)
@@ -71,7 +83,7 @@ class Profile(BaseModel):
     name: str = ""
     description: str = ""
     mode: Mode
-    instruments: list[str | InstrumentSpec] = Field(min_length=1)
+    instruments: list[InstrumentId | InstrumentSpec] = Field(min_length=1)
     feed: ComponentSection | None = None
     features: ComponentSection | None = None
     model: ComponentSection | None = None
@@ -101,7 +113,6 @@ class Profile(BaseModel):
         seen: set[str] = set()
         for item in value:
             ident = item if isinstance(item, str) else item.id
-            parse_instrument_id(ident)
             if ident in seen:
                 raise ValueError(f"instrument {ident} is listed twice")
             seen.add(ident)
@@ -113,6 +124,11 @@ class Profile(BaseModel):
         if self.clock is not None:
             return self.clock
         return ComponentSection(use="simulated" if self.mode == "backtest" else "live")
+
+    def redacted(self) -> dict[str, Any]:
+        """The whole profile as plain data with secret-like values masked (for run records and reports)."""
+        result: dict[str, Any] = redact(self.model_dump(mode="json"))
+        return result
 
     def instrument_ids(self) -> list[str]:
         return [item if isinstance(item, str) else item.id for item in self.instruments]

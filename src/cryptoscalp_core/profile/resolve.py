@@ -17,7 +17,12 @@ from cryptoscalp_core.registry import ComponentConfig, ComponentKind, ComponentR
 
 _UNION_BRANCHES = frozenset({"str", "InstrumentSpec", "ComponentSection"})
 
-InstrumentResolver = Callable[[str, str], Instrument | None]
+
+def _is_branch(part: str | int) -> bool:
+    """pydantic names the union member an error belongs to inside ``loc``; these are not YAML keys."""
+    return isinstance(part, str) and (part in _UNION_BRANCHES or part.startswith("function-"))
+
+InstrumentResolver = Callable[..., Instrument | None]  # called with venue=, symbol= (pluggy style)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,11 +51,10 @@ def _issues_from(exc: ValidationError, prefix: list[str | int], source: ProfileS
         raw_loc = err["loc"]
         # A union such as ``str | InstrumentSpec`` reports one error per branch; keep the branch that
         # matches the shape the user wrote and drop the branch names from the path.
-        if "str" in raw_loc and not isinstance(err.get("input"), str):
+        branches = [p for p in raw_loc if _is_branch(p)]
+        if branches and (isinstance(err.get("input"), str) != branches[0].startswith(("str", "function"))):
             continue
-        if "InstrumentSpec" in raw_loc and isinstance(err.get("input"), str):
-            continue
-        loc = [p for p in raw_loc if p not in _UNION_BRANCHES]
+        loc = [p for p in raw_loc if not _is_branch(p)]
         path = format_path([*prefix, *loc])
         file, line = source.locate(path) if source else (None, None)
         message = err["msg"]
@@ -92,7 +96,7 @@ def _resolve_instruments(profile: Profile, resolver: InstrumentResolver | None,
                 issues.append(ProfileIssue(path, str(exc), item.id, file, line))
             continue
         venue, symbol = parse_instrument_id(item)
-        found = resolver(venue, symbol) if resolver else None
+        found = resolver(venue=venue, symbol=symbol) if resolver else None
         if found is None:
             file, line = source.locate(path) if source else (None, None)
             issues.append(ProfileIssue(
