@@ -11,11 +11,14 @@ class Cache(Protocol):
 
     Contract:
 
-    * Keys are strings; values are ``bytes`` (encode with msgspec/orjson). ``ttl_s`` is seconds; ``None``
-      keeps the entry until evicted or deleted.
+    * Keys are strings; values are ``bytes`` (encode with msgspec/orjson; anything else raises
+      ``TypeError``). ``ttl_s`` is seconds, finite and > 0 (else ``ValueError``); ``None`` applies the
+      cache's configured default TTL, and without one keeps the entry until evicted or deleted.
     * :meth:`get` returns ``None`` on a miss or after expiry. With two levels it reads L1, then L2, and
-      fills L1 from an L2 hit; :meth:`set` and :meth:`delete` write through to both levels.
-    * An unreachable L2 raises ``ConnectionError`` from the call that needed it; L1 keeps working.
+      fills L1 from an L2 hit; :meth:`set` and :meth:`delete` write through to both levels. L1 copies
+      live briefly (there is no cross-process invalidation), never longer than the entry itself.
+    * An unreachable L2 raises ``ConnectionError`` from the call that needed it; L1 keeps working
+      (a :meth:`get` answered by L1 succeeds; a failed :meth:`set` leaves the value in L1 only).
     * Methods are coroutines and safe to call from one event loop.
     """
 

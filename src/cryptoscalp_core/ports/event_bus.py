@@ -23,15 +23,18 @@ class EventBus(Protocol):
 
     Contract:
 
-    * :meth:`publish` appends ``payload`` to ``topic`` and returns the message id; ids increase within a
-      topic.
+    * :meth:`publish` appends ``payload`` (``bytes``, else ``TypeError``) to ``topic`` and returns the
+      message id; ids increase within a topic in the order of their integer parts (``"9"`` < ``"10"``,
+      ``"1700000000000-0"`` < ``"1700000000000-1"``), not in plain string order.
     * :meth:`subscribe` yields messages of ``topic`` for consumer ``consumer`` of ``group``. Each message
       goes to one consumer per group; every group sees every message published after the group was
-      created (a group created with ``from_start=True`` also sees earlier ones still retained).
+      created (a group created with ``from_start=True`` also sees earlier ones still retained). A new
+      group is created when its first subscription starts iterating (the first ``__anext__``), not
+      by the ``subscribe`` call; ``from_start`` has no effect on a group that already exists.
     * A message stays pending until :meth:`ack`; a message not acknowledged within ``claim_after_s`` of
       its delivery (its consumer died or hung) is delivered again to a live consumer of the group, with
       ``deliveries`` increased. Consumers must therefore be idempotent.
-    * Iteration ends when :meth:`close` is called.
+    * Iteration ends when :meth:`close` is called; :meth:`publish` after it raises ``RuntimeError``.
     """
 
     async def publish(self, topic: str, payload: bytes) -> str: ...

@@ -48,17 +48,30 @@ class Store(Protocol):
     Contract:
 
     * :meth:`migrate` brings the schema to the current version (idempotent); other methods assume it ran.
+    * Runs come first: :meth:`journal_intent`, :meth:`record_order`, :meth:`record_fill` and
+      :meth:`save_positions` raise :class:`LookupError` for a run id :meth:`start_run` never created
+      (:meth:`audit` accepts any run id, so an event from before a run's start is not lost).
     * :meth:`journal_intent` is called **before** an order is sent. It is idempotent for the same
-      request (a retry) and raises :class:`DuplicateOrderError` for a different request under an id
-      already used. The order is then visible to :meth:`open_orders` in ``PENDING_NEW``.
-    * :meth:`record_order` stores a new state of a journaled order (every state is kept in history).
+      request (a retry; it then returns the order's *current* state) and raises
+      :class:`DuplicateOrderError` for a different request under an id already used. The order is then
+      visible to :meth:`open_orders` in ``PENDING_NEW``.
+    * :meth:`record_order` stores a new state of a journaled order (every state is kept in history; a
+      state equal to the current one, a replayed update, adds nothing). It raises :class:`LookupError`
+      for a client order id never journaled and :class:`DuplicateOrderError` if ``order.request``
+      differs from the journaled request.
     * :meth:`record_fill` is idempotent on ``(client_order_id, trade_id)`` and returns ``False`` for a
-      duplicate, so a fill replayed after a reconnect is never counted twice.
+      duplicate, so a fill replayed after a reconnect is never counted twice. A fill with an empty
+      ``trade_id`` raises :class:`ValueError` (it could not be told apart from the order's other
+      fills). A fill for an order never journaled is still kept (a manual trade must not be lost).
+    * :meth:`save_positions` keeps the latest snapshot per instrument: one older (smaller ``ts_ns``)
+      than the stored one is ignored.
     * :meth:`next_sequence` returns a strictly increasing integer per prefix, across restarts: the source
       of deterministic client order ids.
     * Decimals round-trip exactly. Secrets never reach the database: audit ``data`` is scrubbed of
       values under secret-like keys (``*key*``, ``*secret*``, ``*password*``, ``*passphrase*``,
-      ``*token*``, ``*signature*``) and of :class:`~cryptoscalp_core.ports.secrets.Secret` objects.
+      ``*token*``, ``*signature*``, case-insensitive) and of :class:`~cryptoscalp_core.ports.secrets.Secret`
+      objects, which become ``"***"``; run summaries are scrubbed the same way. Summaries and audit data
+      come back as JSON values (a Decimal as its exact string, a tuple as a list).
     * Calls are synchronous and thread-safe; they are off the per-event hot path (orders and fills only).
     """
 

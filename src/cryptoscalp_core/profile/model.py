@@ -75,6 +75,22 @@ class InstrumentSpec(BaseModel):
         return Instrument(venue=venue, symbol=symbol, **fields)
 
 
+class TradingSettings(BaseModel):
+    """How the engine turns a model's signal into orders (the ``trading:`` section)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    max_position: Decimal = Field(Decimal("0.01"), gt=0, description="Position for a signal of 1, in the "
+                                  "instrument's quantity unit (same for every instrument).")
+    order_type: Literal["market", "limit", "post_only"] = Field(
+        "market", description="market: cross at once; limit: rest at the touch (GTC); post_only: rest, never take.")
+    limit_offset_ticks: int = Field(0, ge=0, description="For limit/post_only: ticks behind the touch.")
+    min_trade_fraction: float = Field(0.0, ge=0, le=1, description="Ignore target changes smaller than this "
+                                      "fraction of max_position.")
+    equity_sample_ms: int = Field(1000, gt=0, description="Spacing of equity-curve samples in the results.")
+    run_name: str = Field("", description="Label stored with the run.")
+
+
 class Profile(BaseModel):
     """A deployment: mode, instruments, and for each port the component to ``use`` with its settings."""
 
@@ -95,6 +111,7 @@ class Profile(BaseModel):
     bus: ComponentSection = ComponentSection(use="memory")
     clock: ComponentSection | None = None
     secrets: ComponentSection = ComponentSection(use="env")
+    trading: TradingSettings = TradingSettings()
 
     @model_validator(mode="before")
     @classmethod

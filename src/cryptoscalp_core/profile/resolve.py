@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from cryptoscalp_core.domain.instrument import Instrument, parse_instrument_id
 from cryptoscalp_core.profile.errors import ProfileError, ProfileIssue, format_path
-from cryptoscalp_core.profile.model import LIST_SECTIONS, SINGLE_SECTIONS, ComponentSection, Profile
+from cryptoscalp_core.profile.model import DEFAULT_USE, LIST_SECTIONS, SINGLE_SECTIONS, ComponentSection, Profile
 from cryptoscalp_core.profile.source import ProfileSource, load_source
 from cryptoscalp_core.registry import ComponentConfig, ComponentKind, ComponentRegistry, ComponentSpec
 
@@ -107,6 +107,29 @@ def _resolve_instruments(profile: Profile, resolver: InstrumentResolver | None,
     return tuple(out)
 
 
+def _check_raw_sections(data: Mapping[str, Any], registry: ComponentRegistry, source: ProfileSource | None,
+                        issues: list[ProfileIssue]) -> None:
+    """When the top level is invalid, still check every well-formed section so one run of
+    ``profile check`` reports all problems, not just the first layer of them."""
+    flagged = {issue.path.split(".")[0].split("[")[0] for issue in issues}
+    for section_name in (*SINGLE_SECTIONS, *LIST_SECTIONS):
+        raw = data.get(section_name)
+        if section_name in flagged or raw is None:
+            continue
+        entries = list(enumerate(raw)) if isinstance(raw, list) else [(None, raw)]
+        for index, entry in entries:
+            if not isinstance(entry, Mapping):
+                continue
+            if "use" not in entry and section_name in DEFAULT_USE:
+                entry = {"use": DEFAULT_USE[section_name], **entry}
+            try:
+                section = ComponentSection.model_validate(entry)
+            except ValidationError:
+                continue
+            path: list[str | int] = [section_name] if index is None else [section_name, index]
+            _resolve_section(ComponentKind(section_name), path, section, registry, source, issues)
+
+
 def resolve_data(data: Mapping[str, Any], registry: ComponentRegistry, *,
                  resolver: InstrumentResolver | None = None, source: ProfileSource | None = None,
                  name: str | None = None) -> ResolvedProfile:
@@ -114,7 +137,9 @@ def resolve_data(data: Mapping[str, Any], registry: ComponentRegistry, *,
     try:
         profile = Profile.model_validate(data)
     except ValidationError as exc:
-        raise ProfileError(_issues_from(exc, [], source, data), name) from None
+        issues = _issues_from(exc, [], source, data)
+        _check_raw_sections(data, registry, source, issues)
+        raise ProfileError(issues, name) from None
     issues: list[ProfileIssue] = []
     instruments = _resolve_instruments(profile, resolver, source, issues)
     components: dict[str, ResolvedComponent] = {}
