@@ -55,6 +55,16 @@ def sub(a: Decimal, b: Decimal) -> Decimal:
     return EXACT.subtract(a, b)
 
 
+def neg(a: Decimal) -> Decimal:
+    """Exact negation (unary ``-`` rounds to the thread's context precision)."""
+    return EXACT.minus(a)
+
+
+def abs_(a: Decimal) -> Decimal:
+    """Exact absolute value (``abs()`` rounds to the thread's context precision)."""
+    return EXACT.abs(a)
+
+
 def div(a: Decimal, b: Decimal) -> Decimal:
     """``a / b`` rounded half-even to :data:`QUOTIENT_DIGITS` significant digits."""
     return QUOTIENT.divide(a, b)

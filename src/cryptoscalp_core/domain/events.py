@@ -146,17 +146,36 @@ class BatchCheck:
         return sum(self.dropped.values())
 
 
-def valid_rows(batch: npt.NDArray[np.void]) -> BatchCheck:
-    """Vectorised sanity check of a batch: non-finite or non-positive prices, negative or non-finite
-    quantities, and receive times that go backwards are flagged. Nothing is corrected: the caller
-    drops the rows and counts them (``dropped`` maps rule name to row count).
+_SIDE_KINDS: Final = frozenset({EventKind.TRADE, EventKind.BOOK_DELTA})
+
+#: Rule names of :func:`valid_rows`, in the order they are checked.
+RULES: Final = ("non_finite_price", "non_positive_price", "non_finite_qty", "negative_qty",
+                "non_positive_qty", "bad_side", "ts_recv_backwards")
+
+
+def valid_rows(batch: npt.NDArray[np.void], *, prev_ts_recv: int | None = None) -> BatchCheck:
+    """Vectorised sanity check of a batch. Nothing is corrected: the caller drops the rows and counts
+    them (``dropped`` maps rule name to row count). Rules, checked in this order:
+
+    * ``non_finite_price`` / ``non_positive_price``: each price column in turn (trade ``price``; quote
+      ``bid_price`` then ``ask_price``; mark ``mark_price``; book ``price_ticks`` only non-positive). The
+      mark's ``index_price`` and ``funding_rate`` are not checked: some venues do not send them.
+    * ``non_finite_qty`` / ``negative_qty``: each quantity column in turn; ``non_positive_qty``: a trade
+      of zero size (a book delta or quote of zero size is legitimate: an empty level).
+    * ``bad_side``: a trade or book delta whose ``side`` is not ``Side.BUY`` / ``Side.SELL``.
+    * ``ts_recv_backwards``: among the rows that passed the rules above, one whose ``ts_recv`` is below
+      that of an earlier such row (or below ``prev_ts_recv``, the last ``ts_recv`` of the previous batch,
+      which is how a stream of one-row batches is checked). Equal times are in order. The rows dropped
+      by other rules take no part, so a corrupt row cannot make its valid neighbours look out of order.
+
+    Each dropped row is counted once, under the first rule it breaks.
     """
     kind = kind_of(batch)
     mask = np.ones(len(batch), dtype=bool)
     dropped: dict[str, int] = {}
 
     def _apply(rule: str, bad: npt.NDArray[np.bool_]) -> None:
-        bad &= mask
+        bad = bad & mask
         n = int(bad.sum())
         if n:
             dropped[rule] = dropped.get(rule, 0) + n
@@ -166,14 +185,29 @@ def valid_rows(batch: npt.NDArray[np.void]) -> BatchCheck:
         values = batch[col]
         _apply("non_finite_price", ~np.isfinite(values))
         _apply("non_positive_price", values <= 0)
+    if kind is EventKind.BOOK_DELTA:
+        _apply("non_positive_price", batch["price_ticks"] <= 0)
     for col in _QTY_COLUMNS[kind]:
         values = batch[col]
         _apply("non_finite_qty", ~np.isfinite(values))
         _apply("negative_qty", values < 0)
-    if kind is EventKind.BOOK_DELTA:
-        _apply("non_positive_price", batch["price_ticks"] <= 0)
-    if len(batch) > 1:
-        ts = batch["ts_recv"]
-        running_max = np.maximum.accumulate(ts)
-        _apply("ts_recv_backwards", ts < running_max)
+    if kind is EventKind.TRADE:
+        _apply("non_positive_qty", batch["qty"] == 0)
+    if kind in _SIDE_KINDS:
+        side = batch["side"]
+        _apply("bad_side", (side != Side.BUY) & (side != Side.SELL))
+    if mask.any():
+        keep = np.flatnonzero(mask)
+        ts = batch["ts_recv"][keep]
+        # Running maximum of the earlier kept rows: a row below it went backwards. A backwards row never
+        # raises the maximum, so including it changes nothing, which is what a row-by-row loop would do.
+        running = np.maximum.accumulate(ts)
+        earlier = np.empty_like(running)
+        earlier[1:] = running[:-1]
+        earlier[0] = np.iinfo(np.int64).min if prev_ts_recv is None else prev_ts_recv
+        if prev_ts_recv is not None:
+            earlier = np.maximum(earlier, np.int64(prev_ts_recv))
+        backwards = np.zeros(len(batch), dtype=bool)
+        backwards[keep] = ts < earlier
+        _apply("ts_recv_backwards", backwards)
     return BatchCheck(mask, dropped)

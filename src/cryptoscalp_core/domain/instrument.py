@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 import numpy as np
@@ -43,7 +43,7 @@ Number = Decimal | str | int | float | np.integer[Any] | np.floating[Any]
 MAX_EXPONENT = 100
 
 
-class Rounding(str, Enum):
+class Rounding(StrEnum):
     """Direction for :meth:`Instrument.round_price` / :meth:`Instrument.round_qty`.
 
     ``DOWN`` is towards zero (floor, values are positive), ``UP`` away from zero (ceiling), ``NEAREST`` to
@@ -170,7 +170,7 @@ class Instrument:
         return ticks
 
     def ticks_to_price(self, ticks: int | np.integer[Any]) -> Decimal:
-        """``ticks × tick_size``, exact, in plain form. Also converts (signed) tick differences."""
+        """``ticks * tick_size``, exact, in plain form. Also converts (signed) tick differences."""
         if isinstance(ticks, bool | np.bool_):
             raise TypeError("ticks must be an integer, got a bool")
         return _exact.plain(_exact.mul(self.tick_size, Decimal(int(ticks))))
@@ -200,7 +200,7 @@ class Instrument:
         return lots
 
     def lots_to_qty(self, lots: int | np.integer[Any]) -> Decimal:
-        """``lots × lot_size``, exact, in plain form."""
+        """``lots * lot_size``, exact, in plain form."""
         if isinstance(lots, bool | np.bool_):
             raise TypeError("lots must be an integer, got a bool")
         return _exact.plain(_exact.mul(self.lot_size, Decimal(int(lots))))
@@ -213,7 +213,7 @@ class Instrument:
 
     # -- orders ------------------------------------------------------------------------------------------
     def notional(self, price: Number, qty: Number) -> Decimal:
-        """``price × qty × contract_multiplier``, exact (signed if ``qty`` is)."""
+        """``price * qty * contract_multiplier``, exact (signed if ``qty`` is)."""
         return _exact.mul(to_decimal(price, f"{self.id} price", error=InvalidPriceError),
                           to_decimal(qty, f"{self.id} quantity", error=InvalidQuantityError),
                           self.contract_multiplier)
