@@ -11,6 +11,7 @@ def cryptoscalp_register_components(registry: ComponentRegistry) -> None:
     from cryptoscalp_core import clocks, secret_stores
     from cryptoscalp_core.bus import component as bus_component
     from cryptoscalp_core.cache import component as cache_component
+    from cryptoscalp_core.sim import component as sim_component
     from cryptoscalp_core.storage import component as storage_component
 
     registry.add(ComponentKind.CLOCK, "live", clocks.make_live_clock)
@@ -21,3 +22,4 @@ def cryptoscalp_register_components(registry: ComponentRegistry) -> None:
     storage_component.register(registry)
     cache_component.register(registry)
     bus_component.register(registry)
+    sim_component.register(registry)

@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from cryptoscalp_core.cli import plugins_cmd, profile_cmd
+from cryptoscalp_core.cli import backtest_cmd, plugins_cmd, profile_cmd
 from cryptoscalp_core.cli.output import console, error_console
 
 
@@ -24,6 +24,8 @@ def build_app() -> typer.Typer:
         plugins_cmd.plugins
     )
     app.add_typer(profile_cmd.app, name="profile")
+    app.command("backtest", help="Run a backtest profile and write its report.")(backtest_cmd.backtest)
+    app.command("report", help="Reopen a stored backtest run.")(backtest_cmd.report)
     from cryptoscalp_core.plugins import default_host
 
     host = default_host()

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from cryptoscalp_core.cli.output import console, error_console
 from cryptoscalp_core.container import ContainerError, build_container
@@ -39,8 +40,8 @@ def check(
         parts = [f"{name}={c.spec.name}" for name, c in resolved.components.items()]
         parts += [f"{name}=[{', '.join(c.spec.name for c in stack)}]"
                   for name, stack in resolved.stacks.items() if stack]
-        console.print(f"[green]ok[/] {path}: {p.mode}, {len(resolved.instruments)} instrument(s); "
-                      + ", ".join(parts))
+        console.print(f"[green]ok[/] {escape(str(path))}: {p.mode}, {len(resolved.instruments)} instrument(s); "
+                      + escape(", ".join(parts)))
     if failed:
         raise typer.Exit(1)
 

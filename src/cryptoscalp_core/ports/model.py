@@ -30,11 +30,20 @@ class Model(Protocol):
       label shape of the model's family (documented by the plugin). Both are deterministic for a seed.
     * :meth:`save` writes everything needed into the directory ``path`` (created if missing);
       :meth:`load` is a classmethod that returns an equivalent model whose predictions are identical.
-    * ``predict`` raises :class:`RuntimeError` if called before any fit (or load).
+    * ``predict`` raises :class:`RuntimeError` if the model has parameters to learn and was neither fit
+      nor loaded. A rule model with nothing to learn (an EMA crossover, say) predicts at once; it says so
+      with :attr:`requires_fit` ``False``. Engines check :attr:`requires_fit` before a run.
+    * A streaming rule may keep state from one :meth:`predict` call to the next (a crossing is relative to
+      the previous row); such a model documents it, and rows must then be given in time order, once.
     """
 
     @property
     def signal_kind(self) -> SignalKind: ...
+
+    @property
+    def requires_fit(self) -> bool:
+        """True while the model must be fit or loaded before :meth:`predict` can run."""
+        ...
 
     def fit(self, X: npt.NDArray[np.float64], y: npt.NDArray[np.float64]) -> None: ...
 

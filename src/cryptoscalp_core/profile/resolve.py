@@ -60,7 +60,10 @@ def _issues_from(exc: ValidationError, prefix: list[str | int], source: ProfileS
         message = err["msg"]
         if err["type"] == "extra_forbidden":
             message = "unknown setting"
-        issues.append(ProfileIssue(path, message, err.get("input"), file, line))
+        if err["type"] == "missing":
+            issues.append(ProfileIssue(path, message, file=file, line=line))
+        else:
+            issues.append(ProfileIssue(path, message, err.get("input"), file, line))
     return issues
 
 

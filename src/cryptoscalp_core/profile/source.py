@@ -55,8 +55,16 @@ def _walk(node: yaml.Node, parts: list[str | int], file: str, out: Origins) -> A
     return yaml.safe_load(yaml.serialize(node))
 
 
+def _display(path: Path) -> str:
+    """The path as a user would type it: relative to the working directory when it is below it."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
 def _read(path: Path) -> tuple[dict[str, Any], Origins]:
-    file = str(path)
+    file = _display(path)
     try:
         text = path.read_text()
     except OSError as exc:
@@ -91,7 +99,7 @@ def _load(path: Path, chain: tuple[Path, ...]) -> ProfileSource:
     path = path.resolve()
     if path in chain:
         names = " -> ".join(p.name for p in (*chain, path))
-        raise ProfileError([ProfileIssue("extends", f"extends cycle: {names}", file=str(chain[-1]))])
+        raise ProfileError([ProfileIssue("extends", f"extends cycle: {names}", file=_display(chain[-1]))])
     data, origins = _read(path)
     parents = data.pop("extends", None)
     if parents is None:
@@ -99,7 +107,7 @@ def _load(path: Path, chain: tuple[Path, ...]) -> ProfileSource:
     if isinstance(parents, str):
         parents = [parents]
     if not isinstance(parents, list) or not all(isinstance(p, str) for p in parents):
-        file, line = origins.get("extends", (str(path), None))
+        file, line = origins.get("extends", (_display(path), None))
         raise ProfileError([ProfileIssue("extends", "must be a file name or a list of file names",
                                          parents, file, line)])
     merged: dict[str, Any] = {}

@@ -129,10 +129,11 @@ def test_fit_learns_nothing_and_reset_forgets_the_regime() -> None:
     assert m.predict(X[6:7])[0] == 0.0  # a fresh stream waits for a crossing again
 
 
-def test_predict_before_fit_raises() -> None:
+def test_rule_predicts_without_fit_and_waits_for_a_crossing() -> None:
     m = make_ema_cross(EmaCrossConfig(), features=NAMES)
-    with pytest.raises(RuntimeError):
-        m.predict(np.zeros((2, 3)))
+    # fast above slow from the start is no crossing: the rule stays flat until one happens
+    X = np.array([[101.0, 100.0, 0.0], [102.0, 100.0, 0.0]])
+    assert m.predict(X).tolist() == [0.0, 0.0]
 
 
 def test_factory_names_the_missing_feature() -> None:

@@ -8,8 +8,8 @@ order, each row once. Two consequences:
 
 * predict advances the model's state (the port's "predict never mutates" does not hold for this
   component; the conformance case MODEL-05 is marked as an expected failure in the plugin's tests);
-* ``fit`` / ``partial_fit`` learn nothing from the data (y is ignored): they only check the shape of X
-  and mark the model ready, since the port requires predict to refuse to run before a fit or load.
+* ``fit`` / ``partial_fit`` learn nothing from the data (y is ignored): they only check the shape of X.
+  As a rule with nothing to learn it predicts without a fit (the port allows this for rule models).
 
 The state is one stream: X carries no instrument, so with several instruments in a run their rows would
 be compared with each other. Use it with one instrument (the usual scalping profile).
@@ -43,9 +43,13 @@ class EmaCrossModel:
     def __init__(self, config: EmaCrossConfig, fast_column: int, slow_column: int) -> None:
         self.config = config
         self.columns = (fast_column, slow_column)
-        self._ready = False
+        self._ready = True  # a rule: nothing to learn before predicting
         self._last_sign = 0  # sign of d at the last usable row with d != 0; 0 before any
         self._crossed = False  # a crossing has been seen, so the regime follows the last sign
+
+    @property
+    def requires_fit(self) -> bool:
+        return False  # a rule: nothing to learn
 
     @property
     def signal_kind(self) -> SignalKind:

@@ -31,6 +31,10 @@ class ImbalanceModel:
         self.moments: RunningMoments | None = None
 
     @property
+    def requires_fit(self) -> bool:
+        return self.moments is None
+
+    @property
     def signal_kind(self) -> SignalKind:
         return SignalKind.TARGET_POSITION
 

@@ -41,6 +41,10 @@ class OnlineLogisticModel:
         self._g2_b = 0.0
 
     @property
+    def requires_fit(self) -> bool:
+        return self.moments is None
+
+    @property
     def signal_kind(self) -> SignalKind:
         return self.config.output
 

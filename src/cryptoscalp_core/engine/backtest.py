@@ -1,0 +1,197 @@
+"""The backtest loop: feed → features → model → decisions → risk stack → simulated venue → reports.
+
+Batches flow through every stage whole; Python only loops at *decision points* (rows where the target
+position changes) and at times the venue has something due (an order arriving, a report to deliver).
+
+No look-ahead, by construction:
+
+* a decision at local time ``t`` is taken after the venue has seen exactly the rows with
+  ``ts_recv <= t`` and after every report due by ``t`` was delivered, and nothing later;
+* the order it sends reaches the venue at ``t + entry latency`` (the venue's latency model) and can only
+  match events from then on;
+* the strategy learns of fills through :class:`~cryptoscalp_core.engine.portfolio.Portfolio`, fed by
+  reports as the venue delivers them (after the response latency), never from the venue's own state.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import numpy as np
+
+from cryptoscalp_core.clocks import SimulatedClock
+from cryptoscalp_core.domain.client_ids import client_order_id, run_prefix
+from cryptoscalp_core.domain.instrument import Instrument
+from cryptoscalp_core.domain.orders import Fill, Order
+from cryptoscalp_core.engine.intents import IntentBuilder
+from cryptoscalp_core.engine.portfolio import Portfolio
+from cryptoscalp_core.engine.recorder import RunRecorder
+from cryptoscalp_core.engine.sampler import EquitySampler
+from cryptoscalp_core.engine.signals import decision_points, target_lots, to_target_fraction
+from cryptoscalp_core.plugins import PluginHost
+from cryptoscalp_core.ports import FeatureEngine, MarketFeed, Model, RiskLayer
+from cryptoscalp_core.ports.market_feed import EventBatch
+from cryptoscalp_core.ports.risk import RiskAction
+from cryptoscalp_core.ports.store import AuditEvent
+from cryptoscalp_core.profile.model import TradingSettings
+from cryptoscalp_core.sim.venue import SimVenue
+
+
+@dataclass(slots=True)
+class LoopStats:
+    events: int = 0
+    batches: int = 0
+    feature_rows: int = 0
+    decisions: int = 0
+    orders_sent: int = 0
+    risk_rejections: dict[str, int] = field(default_factory=dict)
+    decision_ns: list[int] = field(default_factory=list)  #: wall time of each decision path
+    wall_s: float = 0.0
+    first_ts: int = 0
+    last_ts: int = 0
+
+
+class BacktestEngine:
+    """Drives one backtest. Built by :func:`cryptoscalp_core.engine.run.run_backtest` from a profile."""
+
+    def __init__(self, *, run_id: str, instruments: Sequence[Instrument], feed: MarketFeed,
+                 features: FeatureEngine, model: Model, risk: Sequence[RiskLayer], venue: SimVenue,
+                 recorder: RunRecorder, clock: SimulatedClock, trading: TradingSettings,
+                 plugins: PluginHost | None = None) -> None:
+        self.run_id = run_id
+        self.instruments = tuple(instruments)
+        self.feed, self.features, self.model, self.risk = feed, features, model, tuple(risk)
+        self.venue, self.recorder, self.clock, self.plugins = venue, recorder, clock, plugins
+        self.trading = trading
+        self.portfolio = Portfolio(self.instruments)
+        self.stats = LoopStats()
+        self.sampler = EquitySampler(trading.equity_sample_ms * 1_000_000)
+        lot = self.instruments[0].lot_size
+        self._max_lots = int(trading.max_position / lot)
+        self._min_change = max(1, int(Decimal(repr(trading.min_trade_fraction)) * self._max_lots))
+        self._acted = np.zeros(len(self.instruments), dtype=np.int64)
+        self._prefix = run_prefix(run_id)
+        self._sequence = 0
+        self._intents = IntentBuilder(trading, self.portfolio)
+
+    # -- main loop --------------------------------------------------------------------------------------
+    async def run(self, progress: Callable[[int], None] | None = None) -> LoopStats:
+        started = time.perf_counter()
+        await self.feed.start()
+        try:
+            async for batch in self.feed.batches():
+                self._on_batch(batch)
+                self.recorder.flush()
+                if progress is not None:
+                    progress(len(batch))
+        finally:
+            await self.feed.stop()
+        self.recorder.flush()
+        self.stats.wall_s = time.perf_counter() - started
+        return self.stats
+
+    def _on_batch(self, batch: EventBatch) -> None:
+        rows = batch.rows
+        n = len(rows)
+        if n == 0:
+            return
+        st = self.stats
+        st.events += n
+        st.batches += 1
+        if st.first_ts == 0:
+            st.first_ts = int(rows["ts_recv"][0])
+        st.last_ts = int(rows["ts_recv"][-1])
+        frows = self.features.update(batch)
+        start = 0
+        if len(frows):
+            st.feature_rows += len(frows)
+            fraction = to_target_fraction(self.model.predict(frows.values), self.model.signal_kind)
+            lots = target_lots(fraction, self._max_lots)
+            points = decision_points(frows.instrument, lots, self._acted, self._min_change)
+            ts_recv = rows["ts_recv"]
+            for j in points:
+                t = int(frows.ts[j])
+                end = int(np.searchsorted(ts_recv, t, side="right"))
+                start = self._advance(batch, start, end)
+                self._deliver(t)
+                self._decide(int(frows.instrument[j]), int(lots[j]), t)
+        self._advance(batch, start, n)
+        last = int(rows["ts_recv"][-1])
+        self._deliver(last)
+
+    def _advance(self, batch: EventBatch, start: int, end: int) -> int:
+        """Feed rows ``[start, end)`` to the venue, stopping wherever it has something due."""
+        ts_recv = batch.rows["ts_recv"]
+        while start < end:
+            due = self.venue.next_due_ts()
+            if due is None or due > ts_recv[end - 1]:
+                cut = end
+            else:
+                cut = max(start, int(np.searchsorted(ts_recv, due, side="right")))
+                cut = min(cut, end)
+            if cut > start:
+                segment = EventBatch(batch.kind, batch.rows[start:cut])
+                self.venue.process(segment)
+                self.portfolio.observe(segment)
+                self.sampler.sample(batch, start, cut, self.portfolio)
+            if due is not None and due <= ts_recv[end - 1]:
+                self.venue.advance_to(max(due, int(ts_recv[cut - 1]) if cut > 0 else due))
+                self._deliver(due)
+            start = cut
+        if end > 0:
+            self.clock.advance_to(max(self.clock.now_ns(), int(ts_recv[end - 1])))
+        return start
+
+    # -- reports ----------------------------------------------------------------------------------------
+    def _deliver(self, ts: int) -> None:
+        for report in self.venue.drain(ts):
+            self.portfolio.apply(report)
+            if isinstance(report, Fill):
+                self.recorder.fill(report)
+                for layer in self.risk:
+                    layer.on_fill(report)
+                if self.plugins is not None:
+                    self.plugins.notify("cryptoscalp_order_filled", run_id=self.run_id, fill=report)
+            else:
+                self.recorder.order(report)
+                for layer in self.risk:
+                    layer.on_order(report)
+                if self.plugins is not None:
+                    self.plugins.notify("cryptoscalp_order_updated", run_id=self.run_id, order=report)
+
+    # -- decisions --------------------------------------------------------------------------------------
+    def _decide(self, index: int, lots: int, ts: int) -> None:
+        began = time.perf_counter_ns()
+        self.stats.decisions += 1
+        inst = self.instruments[index]
+        for cid, order in list(self.portfolio.open_orders.items()):
+            if order.request.instrument_id == inst.id:
+                self.venue.cancel(cid, ts)
+        self._sequence += 1
+        request = self._intents.build(index, inst.lot_size * lots, client_order_id(self._prefix, self._sequence),
+                                      ts)
+        if request is None:
+            return
+        state = self.portfolio.state(ts)
+        for layer in self.risk:
+            decision = layer.check(request, state)
+            if decision.action is RiskAction.ALLOW:
+                continue
+            if decision.action is RiskAction.RESIZE and decision.qty is not None:
+                request = self._intents.resized(request, decision.qty)
+                continue
+            key = f"{decision.layer}:{decision.reason}"
+            self.stats.risk_rejections[key] = self.stats.risk_rejections.get(key, 0) + 1
+            self.recorder.audit(AuditEvent(run_id=self.run_id, ts_ns=ts, kind="risk_reject", source=decision.layer,
+                                           message=decision.detail or decision.reason,
+                                           data={"reason": decision.reason, "client_order_id": request.client_order_id,
+                                                 "qty": str(request.qty), "side": request.side.value}))
+            return
+        self.recorder.intent(request)
+        order: Order = self.venue.submit(request, ts)
+        self.portfolio.open_orders[request.client_order_id] = order
+        self.stats.orders_sent += 1
+        self.stats.decision_ns.append(time.perf_counter_ns() - began)

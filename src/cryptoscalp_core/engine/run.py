@@ -1,0 +1,136 @@
+"""One backtest from a profile file: assemble, run, store, summarise, report."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from cryptoscalp_core.clocks import SimulatedClock
+from cryptoscalp_core.container import build_components
+from cryptoscalp_core.engine.backtest import BacktestEngine
+from cryptoscalp_core.engine.recorder import RunRecorder
+from cryptoscalp_core.engine.report import write_report
+from cryptoscalp_core.engine.results import summarize
+from cryptoscalp_core.plugins import PluginHost, default_host
+from cryptoscalp_core.ports.store import RunRecord
+from cryptoscalp_core.profile import ProfileError, ProfileIssue, ResolvedProfile, load_profile
+
+
+class BacktestSetupError(RuntimeError):
+    """The profile is valid but cannot run as a backtest (missing stage, non-simulated executor…)."""
+
+
+@dataclass(frozen=True, slots=True)
+class BacktestResult:
+    run_id: str
+    summary: dict[str, Any]
+    report: Path
+    series: Path
+
+
+def new_run_id(now_ns: int | None = None) -> str:
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime((now_ns or time.time_ns()) / 1e9))
+    return f"bt-{stamp}-{secrets.token_hex(3)}"
+
+
+def profile_digest(resolved: ResolvedProfile) -> str:
+    text = json.dumps(resolved.profile.redacted(), sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _require(resolved: ResolvedProfile) -> None:
+    missing = [name for name in ("feed", "features", "model", "executor") if name not in resolved.components]
+    issues = [ProfileIssue(name, f"a backtest needs a {name} component") for name in missing]
+    if resolved.profile.mode != "backtest":
+        issues.append(ProfileIssue("mode", "cryptoscalp backtest runs profiles with mode: backtest",
+                                   resolved.profile.mode))
+    if issues:
+        raise ProfileError(issues, resolved.source)
+
+
+def series_path(output_dir: Path, run_id: str) -> Path:
+    return output_dir / run_id / "series.npz"
+
+
+async def run_backtest(profile_path: str | Path, *, host: PluginHost | None = None,
+                       output_dir: Path = Path("runs"),
+                       progress: Callable[[int], None] | None = None) -> BacktestResult:
+    host = host or default_host()
+    resolved = load_profile(profile_path, host.registry, resolver=host.hook.cryptoscalp_resolve_instrument)
+    _require(resolved)
+    _, components = build_components(resolved, host)
+    assert components.feed and components.features and components.model and components.executor
+    venue = getattr(components.executor, "venue", None)
+    if venue is None or not isinstance(components.clock, SimulatedClock):
+        raise BacktestSetupError("a backtest needs the simulated executor (executor: {use: sim}) and the "
+                                 "simulated clock")
+    if components.model.requires_fit:
+        raise BacktestSetupError(f"model {resolved.components['model'].spec.name!r} must be trained or loaded "
+                                 "before a backtest; use a rule model or load a trained one")
+    store = components.store
+    store.migrate()
+    run_id = new_run_id()
+    record = RunRecord(run_id=run_id, mode="backtest", profile_name=resolved.profile.name or Path(profile_path).stem,
+                       profile_digest=profile_digest(resolved), started_ns=time.time_ns())
+    store.start_run(record)
+    host.notify("cryptoscalp_run_started", run=record)
+    engine = BacktestEngine(run_id=run_id, instruments=resolved.instruments, feed=components.feed,
+                            features=components.features, model=components.model, risk=components.risk,
+                            venue=venue, recorder=RunRecorder(store, run_id), clock=components.clock,
+                            trading=resolved.profile.trading, plugins=host)
+    try:
+        stats = await engine.run(progress)
+    except BaseException:
+        store.finish_run(run_id, status="failed", finished_ns=time.time_ns())
+        record.status = "failed"
+        host.notify("cryptoscalp_run_stopped", run=record)
+        raise
+    series = engine.sampler.arrays()
+    fills = engine.portfolio.fills
+    fill_arrays = {
+        "ts": np.asarray([f.ts_recv for f in fills], dtype=np.int64),
+        "price": np.asarray([float(f.price) for f in fills], dtype=np.float64),
+        "qty": np.asarray([float(f.qty) for f in fills], dtype=np.float64),
+        "side": np.asarray([f.side.sign for f in fills], dtype=np.int8),
+    }
+    last_prices = {inst.id: float(engine.portfolio.last_price[i]) for i, inst in enumerate(resolved.instruments)}
+    initial_balance = float(getattr(venue, "balance_initial", getattr(venue.config, "initial_balance", 0.0)))
+    summary = summarize(positions=venue.positions, last_prices=last_prices, fills=fills, series=series,
+                        initial_balance=initial_balance, step_ms=resolved.profile.trading.equity_sample_ms,
+                        events=stats.events, wall_s=stats.wall_s, decision_ns=stats.decision_ns,
+                        orders=stats.orders_sent, risk_rejections=stats.risk_rejections,
+                        span_ns=max(0, stats.last_ts - stats.first_ts))
+    summary["initial_balance"] = initial_balance
+    path = series_path(output_dir, run_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(path, **series, **{f"fill_{k}": v for k, v in fill_arrays.items()})
+    run_meta = {"run_id": run_id, "profile": str(profile_path), "profile_digest": record.profile_digest,
+                "instruments": ", ".join(i.id for i in resolved.instruments),
+                "components": ", ".join(f"{k}={c.spec.name}" for k, c in resolved.components.items())}
+    summary["report"] = str(write_report(output_dir / run_id / "report.html", run=run_meta, summary=summary,
+                                         series=series, fills=fill_arrays, initial_balance=initial_balance))
+    summary["series"] = str(path)
+    summary["run"] = run_meta
+    store.save_positions(run_id, list(venue.positions.values()), stats.last_ts)
+    store.finish_run(run_id, status="finished", finished_ns=time.time_ns(), summary=summary)
+    record.status = "finished"
+    record.summary = summary
+    host.notify("cryptoscalp_run_stopped", run=record)
+    return BacktestResult(run_id, summary, Path(summary["report"]), path)
+
+
+def reopen_report(summary: dict[str, Any], output_dir: Path) -> Path:
+    """Rewrite a run's HTML report from its stored summary and saved series."""
+    data = np.load(summary["series"])
+    series = {k: data[k] for k in ("ts", "price", "position", "pnl")}
+    fills = {k[5:]: data[k] for k in data.files if k.startswith("fill_")}
+    return write_report(Path(summary["report"]), run=summary.get("run", {}), summary=summary, series=series,
+                        fills=fills, initial_balance=float(summary.get("initial_balance", 0.0)))
