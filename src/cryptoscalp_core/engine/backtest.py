@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 import numpy as np
+import numpy.typing as npt
 
 from cryptoscalp_core.clocks import SimulatedClock
 from cryptoscalp_core.domain.client_ids import client_order_id, run_prefix
@@ -89,7 +90,7 @@ class BacktestEngine:
                     progress(len(batch))
         finally:
             await self.feed.stop()
-        self.recorder.flush()
+        self.recorder.flush(final=True)
         self.stats.wall_s = time.perf_counter() - started
         return self.stats
 
@@ -104,6 +105,8 @@ class BacktestEngine:
         if st.first_ts == 0:
             st.first_ts = int(rows["ts_recv"][0])
         st.last_ts = int(rows["ts_recv"][-1])
+        # one contiguous copy per batch: searchsorted on a strided column would copy it on every call
+        ts_recv = np.ascontiguousarray(rows["ts_recv"])
         frows = self.features.update(batch)
         start = 0
         if len(frows):
@@ -111,20 +114,18 @@ class BacktestEngine:
             fraction = to_target_fraction(self.model.predict(frows.values), self.model.signal_kind)
             lots = target_lots(fraction, self._max_lots)
             points = decision_points(frows.instrument, lots, self._acted, self._min_change)
-            ts_recv = rows["ts_recv"]
             for j in points:
                 t = int(frows.ts[j])
                 end = int(np.searchsorted(ts_recv, t, side="right"))
-                start = self._advance(batch, start, end)
+                start = self._advance(batch, ts_recv, start, end)
                 self._deliver(t)
                 self._decide(int(frows.instrument[j]), int(lots[j]), t)
-        self._advance(batch, start, n)
+        self._advance(batch, ts_recv, start, n)
         last = int(rows["ts_recv"][-1])
         self._deliver(last)
 
-    def _advance(self, batch: EventBatch, start: int, end: int) -> int:
+    def _advance(self, batch: EventBatch, ts_recv: npt.NDArray[np.int64], start: int, end: int) -> int:
         """Feed rows ``[start, end)`` to the venue, stopping wherever it has something due."""
-        ts_recv = batch.rows["ts_recv"]
         while start < end:
             due = self.venue.next_due_ts()
             if due is None or due > ts_recv[end - 1]:

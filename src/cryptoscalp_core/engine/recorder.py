@@ -1,55 +1,73 @@
 """Buffered writes of a backtest's orders, fills and audit events to the Store.
 
-In backtest mode the venue is simulated in-process, so nothing can be lost between the decision and the
-"send"; writing every order row synchronously would dominate the run time. The recorder keeps the same
-order of writes (intent, then its states and fills) and flushes them once per batch. Live executors
-journal synchronously before sending; they do not use this class.
+In backtest mode the venue is simulated in-process, so nothing can be lost between the decision and
+the "send"; journaling every order synchronously would dominate the run time. The recorder keeps each
+order's whole life in memory until the order is terminal, then writes finished orders, fills and audit
+events in bulk (``Store.import_run_records`` when the store offers it, the port's one-by-one calls
+otherwise). Orders still open at the end of the run are written with their last state. Live executors
+journal synchronously before sending; they never use this class.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 from cryptoscalp_core.domain.orders import Fill, Order, OrderRequest
 from cryptoscalp_core.ports.store import AuditEvent, Store
+from cryptoscalp_core.storage.bulk import OrderLife
 
 
 class RunRecorder:
-    __slots__ = ("_pending", "run_id", "store", "written")
+    __slots__ = ("_audits", "_done", "_fills", "_open", "flush_every", "run_id", "store", "written")
 
-    def __init__(self, store: Store, run_id: str) -> None:
+    def __init__(self, store: Store, run_id: str, flush_every: int = 20_000) -> None:
         self.store = store
         self.run_id = run_id
-        self._pending: list[tuple[str, Any]] = []
+        self.flush_every = flush_every
+        self._open: dict[str, OrderLife] = {}
+        self._done: list[OrderLife] = []
+        self._fills: list[Fill] = []
+        self._audits: list[AuditEvent] = []
         self.written = 0
 
     def intent(self, request: OrderRequest) -> None:
-        self._pending.append(("intent", request))
+        self._open[request.client_order_id] = OrderLife(request, [Order(request=request)])
 
     def order(self, order: Order) -> None:
-        self._pending.append(("order", order))
+        life = self._open.get(order.client_order_id)
+        if life is None:
+            return  # an order the recorder never saw sent (another run's): not this run's to store
+        life.states.append(order)
+        if order.status.is_terminal:
+            self._done.append(self._open.pop(order.client_order_id))
 
     def fill(self, fill: Fill) -> None:
-        self._pending.append(("fill", fill))
+        self._fills.append(fill)
 
     def audit(self, event: AuditEvent) -> None:
-        self._pending.append(("audit", event))
+        self._audits.append(event)
 
-    def flush(self) -> None:
-        if not self._pending:
+    def flush(self, final: bool = False) -> None:
+        """Write what is finished; with ``final`` also the orders still open."""
+        pending = len(self._done) + len(self._fills) + len(self._audits)
+        if not final and pending < self.flush_every:
             return
-        pending, self._pending = self._pending, []
-        bulk = getattr(self.store, "write_batch", None)
+        orders = self._done + (list(self._open.values()) if final else [])
+        if final:
+            self._open.clear()
+        fills, audits = self._fills, self._audits
+        self._done, self._fills, self._audits = [], [], []
+        bulk = getattr(self.store, "import_run_records", None)
         if callable(bulk):
-            bulk(self.run_id, pending)
+            bulk(self.run_id, orders, fills, audits)
         else:
-            for kind, item in pending:
-                if kind == "intent":
-                    self.store.journal_intent(self.run_id, item)
-                elif kind == "order":
-                    self.store.record_order(self.run_id, item)
-                elif kind == "fill":
-                    self.store.record_fill(self.run_id, item)
-                else:
-                    self.store.audit(item)
-        self.written += len(pending)
+            self._one_by_one(orders, fills, audits)
+        self.written += sum(len(life.states) for life in orders) + len(fills) + len(audits)
+
+    def _one_by_one(self, orders: list[OrderLife], fills: list[Fill], audits: list[AuditEvent]) -> None:
+        for life in orders:
+            self.store.journal_intent(self.run_id, life.request)
+            for state in life.states[1:]:
+                self.store.record_order(self.run_id, state)
+        for fill in fills:
+            self.store.record_fill(self.run_id, fill)
+        for event in audits:
+            self.store.audit(event)

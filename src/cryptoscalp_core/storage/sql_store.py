@@ -21,6 +21,7 @@ from cryptoscalp_core.domain.orders import Fill, Order, OrderRequest
 from cryptoscalp_core.domain.positions import Position
 from cryptoscalp_core.ports.store import AuditEvent, RunRecord
 from cryptoscalp_core.storage import migrate as migrations
+from cryptoscalp_core.storage.bulk import OrderLife, import_run_records
 from cryptoscalp_core.storage.engine import (
     READ_ONLY_OPTION,
     EngineOptions,
@@ -196,6 +197,13 @@ class SqlStore:
                     raise ValueError(f"unknown batch item kind {kind!r} (intent, order, fill or audit)")
 
         self._write(work)
+
+    def import_run_records(self, run_id: str, orders: Sequence[OrderLife], fills: Sequence[Fill],
+                           audits: Sequence[AuditEvent]) -> None:
+        """Insert a simulated run's finished orders (with their state history), fills and audit events in
+        one transaction. Every row must be new: see :mod:`cryptoscalp_core.storage.bulk`."""
+        with self._transaction() as session:
+            import_run_records(session, run_id, orders, fills, audits)
 
     # -- audit -------------------------------------------------------------------------------------------
     def audit(self, event: AuditEvent) -> None:
