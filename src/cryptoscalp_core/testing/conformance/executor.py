@@ -44,7 +44,14 @@ from cryptoscalp_core.domain.orders import (
     TimeInForce,
 )
 from cryptoscalp_core.ports.executor import Executor, ReconcileReport
-from cryptoscalp_core.testing.conformance.venue import OrderPrices, UpdateLog, Venue, fills_for, statuses_for
+from cryptoscalp_core.testing.conformance.lifecycle import within
+from cryptoscalp_core.testing.conformance.venue import (
+    OrderPrices,
+    UpdateLog,
+    Venue,
+    fills_for,
+    statuses_for,
+)
 
 
 class ExecutorConformance:
@@ -91,14 +98,14 @@ class ExecutorConformance:
                  body: Callable[[Executor, UpdateLog], Awaitable[None]]) -> None:
         async def run() -> None:
             executor = make_executor()
-            await executor.start()
+            await within(executor.start(), self.timeout_s, "executor.start()")
             log = UpdateLog(executor, self.timeout_s, self.advance)
             await log.start()
             try:
                 await body(executor, log)
             finally:
                 await log.stop()
-                await executor.stop()
+                await within(executor.stop(), self.timeout_s, "executor.stop()")
 
         asyncio.run(run())
 

@@ -26,6 +26,7 @@ import pytest
 
 from cryptoscalp_core.domain.events import DTYPES, EventKind, kind_of
 from cryptoscalp_core.ports.market_feed import EventBatch, MarketFeed
+from cryptoscalp_core.testing.conformance.lifecycle import within
 
 # Price columns per kind; book deltas carry integer ticks, checked separately.
 _PRICE_COLUMNS = {
@@ -92,13 +93,13 @@ class MarketFeedConformance:
                 if total >= self.max_events:
                     break
 
-        await feed.start()
+        await within(feed.start(), self.timeout_s, "feed.start()")
         try:
             await asyncio.wait_for(consume(), self.timeout_s)
         except TimeoutError:
             pass  # a live feed never ends by itself: judge what arrived
         finally:
-            await feed.stop()
+            await within(feed.stop(), self.timeout_s, "feed.stop()")
         stats = feed.stats
         counters = {name: getattr(stats, name) for name in ("events", "batches", "gaps", "resyncs", "reconnects")}
         return FeedRun(batches, rows, stats.events, stats.batches, counters, dict(stats.dropped))
@@ -156,13 +157,13 @@ class MarketFeedConformance:
 
         async def run() -> None:
             feed = make_feed()
-            await feed.start()
-            await feed.start()
+            await within(feed.start(), self.timeout_s, "feed.start()")
+            await within(feed.start(), self.timeout_s, "a second feed.start()")
             iterator = feed.batches()
             first = await asyncio.wait_for(anext(iterator), self.timeout_s)
             assert isinstance(first, EventBatch)
-            await feed.stop()
-            await feed.stop()
+            await within(feed.stop(), self.timeout_s, "feed.stop()")
+            await within(feed.stop(), self.timeout_s, "a second feed.stop()")
             await _close(iterator)
 
         asyncio.run(run())
@@ -172,10 +173,10 @@ class MarketFeedConformance:
 
         async def run() -> int:
             feed = make_feed()
-            await feed.start()
+            await within(feed.start(), self.timeout_s, "feed.start()")
             iterator = feed.batches()
             await asyncio.wait_for(anext(iterator), self.timeout_s)
-            await feed.stop()
+            await within(feed.stop(), self.timeout_s, "feed.stop()")
             extra = 0
 
             async def drain() -> None:

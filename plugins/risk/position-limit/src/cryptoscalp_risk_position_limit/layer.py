@@ -1,0 +1,124 @@
+"""The ``position-limit`` risk layer: caps the worst-case position an intent can lead to.
+
+Worst case for a buy: the current position, plus every resting buy order on the instrument (what is left
+of it), plus this intent, all filled; a sell mirrors it. Resting orders on the other side are ignored,
+because they might never fill. The intent passes when that worst case stays within the side's limit.
+
+* Reduce-only intents always pass (the venue only lets them shrink a position).
+* So does any intent that, even with the same-side resting orders, can at most take the position to flat
+  (it only reduces exposure), whatever the limits say — a layer must never block getting out.
+* Otherwise the intent is resized to the remaining room on the lot grid (``resize: true``) or rejected.
+  A resize that leaves less than one lot, less than the venue's minimum quantity, or (when the price is
+  known) less than its minimum notional, is a rejection.
+
+Reason codes: ``position_limit`` (``max_position`` binds), ``max_long`` / ``max_short`` (the per-side
+limit binds), ``unknown_instrument``. Hot path: no logging, no pydantic objects, O(open orders).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from types import MappingProxyType
+
+from cryptoscalp_core.domain.instrument import Instrument
+from cryptoscalp_core.domain.orders import Fill, Order, OrderRequest, OrderSide
+from cryptoscalp_core.ports.risk import PortfolioState, RiskAction, RiskDecision
+from cryptoscalp_risk_position_limit.config import PositionLimitConfig, SideLimits
+
+NAME = "position-limit"
+REASONS = ("position_limit", "max_long", "max_short", "unknown_instrument")
+_ZERO = Decimal(0)
+
+# (limit, reason) per side; a None limit means the side is unbounded.
+SideLimit = tuple[Decimal | None, str]
+
+
+def _side_limit(max_position: Decimal | None, max_side: Decimal | None, side_reason: str) -> SideLimit:
+    """The tighter of the two-sided and the one-sided limit, named after the setting that binds."""
+    if max_side is not None and (max_position is None or max_side < max_position):
+        return max_side, side_reason
+    return max_position, "position_limit"
+
+
+def _resolve(limits: SideLimits, fallback: SideLimits) -> tuple[SideLimit, SideLimit]:
+    def pick(name: str) -> Decimal | None:
+        value: Decimal | None = getattr(limits, name)
+        return value if value is not None else getattr(fallback, name)
+
+    position = pick("max_position")
+    return _side_limit(position, pick("max_long"), "max_long"), _side_limit(position, pick("max_short"), "max_short")
+
+
+class PositionLimitLayer:
+    """Per-instrument position limits; see the module docstring for the rule."""
+
+    def __init__(self, config: PositionLimitConfig, *, instruments: tuple[Instrument, ...] = ()) -> None:
+        known = {inst.id for inst in instruments}
+        unknown = sorted(set(config.per_instrument) - known) if known else []
+        if unknown:
+            raise ValueError(f"position-limit: per_instrument names instruments not in the profile: {unknown}")
+        self._default = _resolve(config, config)
+        self._limits = {inst_id: _resolve(o, config) for inst_id, o in config.per_instrument.items()}
+        self._resize = config.resize
+        self._metrics: dict[str, int] = {"checks": 0, "allow": 0, "resize": 0, "reject": 0}
+        self._metrics.update({f"reject.{r}": 0 for r in REASONS})
+        self._metrics.update({f"resize.{r}": 0 for r in REASONS[:3]})
+
+    @property
+    def name(self) -> str:
+        return NAME
+
+    @property
+    def metrics(self) -> Mapping[str, int]:
+        return MappingProxyType(self._metrics)
+
+    def on_fill(self, fill: Fill) -> None:
+        """Nothing to track: positions and resting orders come from the portfolio state."""
+
+    def on_order(self, order: Order) -> None:
+        """Nothing to track (see :meth:`on_fill`)."""
+
+    def check(self, intent: OrderRequest, portfolio: PortfolioState) -> RiskDecision:
+        self._metrics["checks"] += 1
+        inst = portfolio.instruments.get(intent.instrument_id)
+        if inst is None:
+            return self._reject("unknown_instrument", intent.instrument_id)
+        if intent.reduce_only:
+            return self._allow()
+        long_limit, short_limit = self._limits.get(inst.id, self._default)
+        limit, reason = long_limit if intent.side is OrderSide.BUY else short_limit
+        if limit is None:
+            return self._allow()
+        # Exposure on the intent's side: positive = a position on that side.
+        exposure = portfolio.position_qty(inst.id) * intent.side.sign
+        for order in portfolio.open_orders.values():
+            request = order.request
+            if (request.instrument_id == inst.id and request.side is intent.side and order.status.is_open
+                    and request.client_order_id != intent.client_order_id):  # a re-check is not extra exposure
+                exposure += request.qty - order.filled_qty
+        worst = exposure + intent.qty
+        if worst <= limit or worst <= 0:  # limits are >= 0, so the second test only documents the rule
+            return self._allow()
+        room = limit - exposure
+        detail = f"worst case {worst} over {reason} {limit} (exposure {exposure})"
+        if not self._resize or room <= 0:
+            return self._reject(reason, detail)
+        qty = (room // inst.lot_size) * inst.lot_size
+        price = intent.price or portfolio.mid_prices.get(inst.id) or portfolio.mark_prices.get(inst.id)
+        if qty < inst.lot_size or qty < inst.min_qty or (
+                price is not None and price.is_finite() and inst.notional(price, qty) < inst.min_notional):
+            return self._reject(reason, detail + f"; room {room} is not a tradable order")
+        self._metrics["resize"] += 1
+        self._metrics[f"resize.{reason}"] += 1
+        return RiskDecision(action=RiskAction.RESIZE, layer=NAME, reason=reason, qty=qty,
+                            detail=f"{intent.qty} cut to {qty}: " + detail)
+
+    def _allow(self) -> RiskDecision:
+        self._metrics["allow"] += 1
+        return RiskDecision.allow(NAME)
+
+    def _reject(self, reason: str, detail: str) -> RiskDecision:
+        self._metrics["reject"] += 1
+        self._metrics[f"reject.{reason}"] += 1
+        return RiskDecision(action=RiskAction.REJECT, layer=NAME, reason=reason, detail=detail)
