@@ -47,9 +47,9 @@ def make_workload(bench: Path, out: Path, events: int) -> Path:
     """Write the peers' workload with their generator, and our Parquet copy of its trades."""
     sys.path.insert(0, str(bench))
     import gen_workload  # type: ignore[import-not-found]
+    from cryptoscalp_feed_replay.parquet_io import write_parquet
 
     from cryptoscalp_core.domain.events import TRADE_DTYPE, Side
-    from cryptoscalp_feed_replay.parquet_io import write_parquet
 
     out.mkdir(parents=True, exist_ok=True)
     trades, quotes = gen_workload.synth_trades(events, seed=42)
@@ -130,7 +130,8 @@ def main() -> None:
         ours = run_ours(work)
         peers = run_peers(bench, work, [p for p in args.peers.split(",") if p]) if args.peers else []
     print(f"\nW1 EMA(20)/EMA(100) cross, {ours['events']:,.0f} synthetic trades (seed 42), market orders of 0.01")
-    print(f"{'engine':<24}{'loop events/s':>16}{'total events/s':>16}{'orders':>9}{'PnL':>12}  ours ÷ peer (loop, total)")
+    header = f"{'engine':<24}{'loop events/s':>16}{'total events/s':>16}{'orders':>9}{'PnL':>12}"
+    print(header + "  ours ÷ peer (loop, total)")
     print(f"{'cryptoscalp':<24}{ours['loop_eps']:>16,.0f}{ours['total_eps']:>16,.0f}{ours['orders']:>9,.0f}"
           f"{ours['pnl']:>12.3f}")
     for rec in peers:

@@ -32,7 +32,7 @@ def run(tmp_path: Path, host: PluginHost, prices: list[float], **profile: float)
 
 def test_order_reaches_venue_after_entry_latency(tmp_path: Path, host: PluginHost) -> None:
     prices = saw_tooth()
-    summary, store, run_id = run(tmp_path, host, prices, entry_ms=5, response_ms=3)
+    _, store, run_id = run(tmp_path, host, prices, entry_ms=5, response_ms=3)
     fills = store.fills(run_id)
     assert fills, "the crossing produced no fill"
     first = fills[0]
@@ -53,8 +53,8 @@ def test_order_reaches_venue_after_entry_latency(tmp_path: Path, host: PluginHos
 def test_future_events_never_change_earlier_decisions(tmp_path: Path, host: PluginHost) -> None:
     prices = saw_tooth() + [round(p + 0.05, 2) for p in saw_tooth()[::-1]]
     cut = 100
-    full, store_a, run_a = run(tmp_path / "a", host, prices)
-    part, store_b, run_b = run(tmp_path / "b", host, prices[:cut])
+    _, store_a, run_a = run(tmp_path / "a", host, prices)
+    _, store_b, run_b = run(tmp_path / "b", host, prices[:cut])
     horizon = int(trades(prices)["ts_recv"][cut - 1])
     early = [(f.price, f.qty, f.side, f.ts_event) for f in store_a.fills(run_a) if f.ts_recv <= horizon]
     prefix = [(f.price, f.qty, f.side, f.ts_event) for f in store_b.fills(run_b) if f.ts_recv <= horizon]
@@ -66,7 +66,7 @@ def test_future_events_never_change_earlier_decisions(tmp_path: Path, host: Plug
 
 def test_strategy_learns_of_fill_only_after_response_latency(tmp_path: Path, host: PluginHost) -> None:
     prices = saw_tooth()
-    summary, store, run_id = run(tmp_path, host, prices, entry_ms=5, response_ms=7)
+    _, store, run_id = run(tmp_path, host, prices, entry_ms=5, response_ms=7)
     fill = store.fills(run_id)[0]
     # the venue executed at ts_event; the report is delivered response latency later
     assert fill.ts_recv - fill.ts_event == 7 * MS

@@ -168,8 +168,8 @@ class BacktestEngine:
         began = time.perf_counter_ns()
         self.stats.decisions += 1
         inst = self.instruments[index]
-        for cid, order in list(self.portfolio.open_orders.items()):
-            if order.request.instrument_id == inst.id:
+        for cid, live in list(self.portfolio.open_orders.items()):
+            if live.request.instrument_id == inst.id:
                 self.venue.cancel(cid, ts)
         self._sequence += 1
         request = self._intents.build(index, inst.lot_size * lots, client_order_id(self._prefix, self._sequence),

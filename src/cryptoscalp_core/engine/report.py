@@ -85,8 +85,9 @@ def write_report(path: Path, *, run: Mapping[str, Any], summary: Mapping[str, An
     meta = "".join(f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>" for k, v in run.items())
     image = (f'<img alt="price, position, equity and drawdown" src="data:image/png;base64,'
              f'{base64.b64encode(png).decode()}">' if png else "<p>No price samples were recorded.</p>")
+    title = html.escape(str(run.get("run_id", "")))
     path.write_text(f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>cryptoscalp backtest {html.escape(str(run.get('run_id', '')))}</title>
+<html lang="en"><head><meta charset="utf-8"><title>cryptoscalp backtest {title}</title>
 <style>body{{font-family:system-ui,sans-serif;margin:2em;max-width:1250px}}table{{border-collapse:collapse}}
 th,td{{padding:3px 12px;border-bottom:1px solid #ddd;text-align:left}}td{{font-variant-numeric:tabular-nums}}
 img{{max-width:100%;border:1px solid #ccc}}</style></head><body>

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from cryptoscalp_core.clocks import SimulatedClock
 from cryptoscalp_core.container import build_components
@@ -95,7 +96,7 @@ async def run_backtest(profile_path: str | Path, *, host: PluginHost | None = No
         raise
     series = engine.sampler.arrays()
     fills = engine.portfolio.fills
-    fill_arrays = {
+    fill_arrays: dict[str, npt.NDArray[Any]] = {
         "ts": np.asarray([f.ts_recv for f in fills], dtype=np.int64),
         "price": np.asarray([float(f.price) for f in fills], dtype=np.float64),
         "qty": np.asarray([float(f.qty) for f in fills], dtype=np.float64),
@@ -111,7 +112,8 @@ async def run_backtest(profile_path: str | Path, *, host: PluginHost | None = No
     summary["initial_balance"] = initial_balance
     path = series_path(output_dir, run_id)
     path.parent.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(path, **series, **{f"fill_{k}": v for k, v in fill_arrays.items()})
+    arrays: dict[str, npt.NDArray[Any]] = {**series, **{f"fill_{k}": v for k, v in fill_arrays.items()}}
+    np.savez_compressed(path, **arrays)  # type: ignore[arg-type]
     run_meta = {"run_id": run_id, "profile": str(profile_path), "profile_digest": record.profile_digest,
                 "instruments": ", ".join(i.id for i in resolved.instruments),
                 "components": ", ".join(f"{k}={c.spec.name}" for k, c in resolved.components.items())}

@@ -1,10 +1,12 @@
 """Equity, price and position sampled on a time grid, vectorised between decisions.
 
 Between two decisions the position is constant, so equity over a run of trades is
-``net_realised + qty · (price − avg_entry) · multiplier``: one numpy expression per segment.
+``net_realised + qty * (price - avg_entry) * multiplier``: one numpy expression per segment.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -59,8 +61,8 @@ class EquitySampler:
         self.position.append(np.full(len(grid), qty))
         self.pnl.append(pnl)
 
-    def arrays(self) -> dict[str, npt.NDArray[np.float64] | npt.NDArray[np.int64]]:
-        def cat(parts: list[npt.NDArray[np.float64]] | list[npt.NDArray[np.int64]], dtype: type) -> npt.NDArray:
+    def arrays(self) -> dict[str, npt.NDArray[Any]]:
+        def cat(parts: list[npt.NDArray[np.float64]] | list[npt.NDArray[np.int64]], dtype: type) -> npt.NDArray[Any]:
             return np.concatenate(parts) if parts else np.empty(0, dtype=dtype)
 
         return {"ts": cat(self.ts, np.int64), "price": cat(self.price, np.float64),

@@ -11,7 +11,7 @@ from cryptoscalp_core.ports.model import SignalKind
 def to_target_fraction(output: npt.NDArray[np.float64], kind: SignalKind) -> npt.NDArray[np.float64]:
     """Model output → target position as a fraction of ``max_position`` in [-1, 1].
 
-    Probabilities map to ``p(last class) − p(first class)`` (for down/flat/up: up minus down). Non-finite
+    Probabilities map to ``p(last class) - p(first class)`` (for down/flat/up: up minus down). Non-finite
     outputs become 0: a model that cannot judge a row means "flat", never a random position.
     """
     if kind is SignalKind.PROBABILITIES:

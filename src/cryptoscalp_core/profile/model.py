@@ -58,16 +58,17 @@ class InstrumentSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    id: InstrumentId
-    tick_size: Decimal = Field(gt=0)
-    lot_size: Decimal = Field(gt=0)
-    min_notional: Decimal = Field(Decimal(0), ge=0)
-    min_qty: Decimal = Field(Decimal(0), ge=0)
-    contract_multiplier: Decimal = Field(Decimal(1), gt=0)
-    maker_fee: Decimal = Decimal(0)
-    taker_fee: Decimal = Decimal(0)
-    base: str = ""
-    quote: str = ""
+    id: InstrumentId = Field(description="`venue:SYMBOL`, e.g. `binance-usdm:BTCUSDT`.")
+    tick_size: Decimal = Field(gt=0, description="Price grid step.")
+    lot_size: Decimal = Field(gt=0, description="Quantity grid step.")
+    min_notional: Decimal = Field(Decimal(0), ge=0, description="Smallest order notional the venue accepts.")
+    min_qty: Decimal = Field(Decimal(0), ge=0, description="Smallest order quantity the venue accepts.")
+    contract_multiplier: Decimal = Field(Decimal(1), gt=0, description="Base units per unit of quantity "
+                                         "(1 for linear perpetuals, ctVal on OKX).")
+    maker_fee: Decimal = Field(Decimal(0), description="Fraction of notional; negative for a rebate.")
+    taker_fee: Decimal = Field(Decimal(0), description="Fraction of notional.")
+    base: str = Field("", description="Base asset, informational.")
+    quote: str = Field("", description="Quote (settlement) asset, informational.")
 
     def to_instrument(self) -> Instrument:
         venue, symbol = parse_instrument_id(self.id)

@@ -6,12 +6,14 @@ import enum
 import re
 import types
 import typing
+from decimal import Decimal
 from typing import Any
 
+from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
-from cryptoscalp_core.profile.model import DEFAULT_USE, LIST_SECTIONS
+from cryptoscalp_core.profile.model import DEFAULT_USE, LIST_SECTIONS, InstrumentSpec, TradingSettings
 from cryptoscalp_core.registry import ComponentKind, ComponentRegistry
 
 HEADER = """# Profile reference
@@ -28,6 +30,10 @@ def _type_name(annotation: Any) -> str:
     origin = typing.get_origin(annotation)
     if origin is typing.Literal:
         return " \\| ".join(repr(a) for a in typing.get_args(annotation))
+    if origin is tuple and typing.get_args(annotation)[-1:] == (Ellipsis,):
+        return f"list[{_type_name(typing.get_args(annotation)[0])}]"  # YAML writes tuples as lists
+    if origin is typing.Annotated:
+        return _type_name(typing.get_args(annotation)[0])
     if origin is not None:
         args = ", ".join(_type_name(a) for a in typing.get_args(annotation))
         name = getattr(origin, "__name__", str(origin))
@@ -54,6 +60,8 @@ def _default_text(info: FieldInfo) -> str:
         return ""
     if isinstance(value, enum.Enum):
         value = value.value
+    if isinstance(value, Decimal):
+        return f"`{value}`"
     return f"`{value!r}`"
 
 
@@ -68,8 +76,31 @@ def _constraints(info: FieldInfo) -> str:
     return ", ".join(found)
 
 
+def _fields_table(model: type[BaseModel]) -> list[str]:
+    lines = ["| setting | type | default | constraints | description |", "|---|---|---|---|---|"]
+    for name, info in model.model_fields.items():
+        desc = re.sub(r"\s+", " ", info.description or "").replace("|", "\\|")
+        lines.append(f"| `{name}` | {_type_text(info)} | {_default_text(info)} | {_constraints(info)} | {desc} |")
+    lines.append("")
+    return lines
+
+
+TOP_LEVEL = {
+    "name": "Label of the profile, stored with each run.",
+    "description": "Free text.",
+    "mode": "`backtest` (recorded or simulated data, simulated venue), `paper` (live data, simulated venue) "
+            "or `live`.",
+    "instruments": "`venue:SYMBOL` strings resolved by exchange plugins, or inline specs (below).",
+    "extends": "A profile file (or list) merged first; mappings merge, other values are replaced.",
+}
+
+
 def render_reference(registry: ComponentRegistry) -> str:
-    lines = [HEADER]
+    lines = [HEADER, "## Top level\n"]
+    lines += [f"- `{key}`: {text}" for key, text in TOP_LEVEL.items()]
+    lines.append("- Component sections: " + ", ".join(f"`{k.value}`" for k in ComponentKind) + " (below).\n")
+    lines += ["## `instruments` given inline\n", *_fields_table(InstrumentSpec)]
+    lines += ["## `trading`\n", f"{TradingSettings.__doc__}\n", *_fields_table(TradingSettings)]
     for kind in ComponentKind:
         specs = [s for s in registry if s.kind is kind]
         suffix = " (list)" if kind.value in LIST_SECTIONS else ""
@@ -87,11 +118,5 @@ def render_reference(registry: ComponentRegistry) -> str:
             if not fields:
                 lines.append("No settings.\n")
                 continue
-            lines.append("| setting | type | default | constraints | description |")
-            lines.append("|---|---|---|---|---|")
-            for name, info in fields.items():
-                desc = re.sub(r"\s+", " ", info.description or "").replace("|", "\\|")
-                lines.append(f"| `{name}` | {_type_text(info)} | {_default_text(info)} | {_constraints(info)} "
-                             f"| {desc} |")
-            lines.append("")
+            lines += _fields_table(spec.config)
     return "\n".join(lines).rstrip() + "\n"

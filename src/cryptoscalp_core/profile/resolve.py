@@ -51,7 +51,7 @@ def _issues_from(exc: ValidationError, prefix: list[str | int], source: ProfileS
         raw_loc = err["loc"]
         # A union such as ``str | InstrumentSpec`` reports one error per branch; keep the branch that
         # matches the shape the user wrote and drop the branch names from the path.
-        branches = [p for p in raw_loc if _is_branch(p)]
+        branches = [str(p) for p in raw_loc if _is_branch(p)]
         if branches and (isinstance(err.get("input"), str) != branches[0].startswith(("str", "function"))):
             continue
         loc = [p for p in raw_loc if not _is_branch(p)]
@@ -140,9 +140,9 @@ def resolve_data(data: Mapping[str, Any], registry: ComponentRegistry, *,
     try:
         profile = Profile.model_validate(data)
     except ValidationError as exc:
-        issues = _issues_from(exc, [], source, data)
-        _check_raw_sections(data, registry, source, issues)
-        raise ProfileError(issues, name) from None
+        found = _issues_from(exc, [], source, data)
+        _check_raw_sections(data, registry, source, found)
+        raise ProfileError(found, name) from None
     issues: list[ProfileIssue] = []
     instruments = _resolve_instruments(profile, resolver, source, issues)
     components: dict[str, ResolvedComponent] = {}
