@@ -90,7 +90,10 @@ class FeesBps(ComponentConfig):
 class SimVenueConfig(ComponentConfig):
     """The simulated venue: latency, queue-position model, fees, margin and liquidation."""
 
-    latency: LatencyConfig = Field(default_factory=LatencyConfig)
+    latency: LatencyConfig = Field(
+        default_factory=LatencyConfig,
+        description="one model for both directions ({kind: constant, ms: 5}) or {entry: …, response: …}; "
+                    "kinds: constant (ms), lognormal (median_ms, sigma), normal (mean_ms, jitter_ms), replay (path)")
     queue_model: Literal["risk-averse", "prob-queue"] = Field(
         "prob-queue", description="how cancellations at an order's price level move it in the queue")
     queue_power: float = Field(2.0, gt=0, description="n of f(x) = x**n in the prob-queue model")

@@ -31,8 +31,8 @@ from cryptoscalp_core.domain.orders import (
 )
 from cryptoscalp_core.ports.clock import Clock
 from cryptoscalp_core.ports.executor import ReconcileReport
-from cryptoscalp_core.ports.store import RunRecord, Store
-from cryptoscalp_core.sim.reconcile import reconcile_with_venue
+from cryptoscalp_core.ports.store import DuplicateOrderError, RunRecord, Store
+from cryptoscalp_core.sim.reconcile import add_fill, reconcile_with_venue
 from cryptoscalp_core.sim.venue import SimVenue
 
 _END = object()  # sentinel that ends the updates() iterators at stop()
@@ -52,9 +52,11 @@ class SimExecutor:
         self.poll_s = poll_s
         self.local: dict[str, Order] = {}  # the strategy-side view of every order, by client id
         self._applied: set[tuple[str, str]] = set()  # (client id, trade id) of fills applied locally
+        self.derived: dict[str, Decimal] = {}  # instrument id -> position from the fills applied locally
         self._subscribers: list[asyncio.Queue[object]] = []
         self._task: asyncio.Task[None] | None = None
         self._wake: asyncio.Event | None = None
+        self._stopping = False
 
     # -- lifecycle ---------------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -69,14 +71,17 @@ class SimExecutor:
     async def stop(self) -> None:
         task, self._task = self._task, None
         if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            # A flag and a wake-up, not task.cancel(): asyncio.wait_for may swallow a cancellation that
+            # races the event it waits on (Python < 3.12), which would leave the loop running.
+            self._stopping = True
+            self._poke()
+            await task
+            self._stopping = False
         for queue in self._subscribers:
             queue.put_nowait(_END)
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             self.pump()
             assert self._wake is not None
             self._wake.clear()
@@ -99,7 +104,7 @@ class SimExecutor:
         known = self.local.get(cid)
         if known is not None:
             if known.request != request:
-                raise ValueError(f"client order id {cid} was already used for a different request")
+                raise DuplicateOrderError(f"client order id {cid} was already used for a different request")
             return known
         if self.store is not None:  # journal before sending (the store raises on a conflicting reuse)
             journaled = self.store.journal_intent(self.run_id, request)
@@ -140,7 +145,8 @@ class SimExecutor:
             self._subscribers.remove(queue)
 
     async def reconcile(self) -> ReconcileReport:
-        report = reconcile_with_venue(self.venue, self.store, self.run_id, self.local, self._applied)
+        report = reconcile_with_venue(self.venue, self.store, self.run_id, self.local, self._applied,
+                                      self.derived)
         for order in report_orders(self.local, report):
             self._publish(order)
         return report
@@ -178,6 +184,7 @@ class SimExecutor:
             if (cid, item.trade_id) in self._applied:  # already taken in by reconcile()
                 return
             self._applied.add((cid, item.trade_id))
+            add_fill(self.derived, item)
             if self.store is not None:
                 self.store.record_fill(self.run_id, item)
             self._publish(item)

@@ -2,7 +2,8 @@
 
 On arrival (venue time ``t``, the book as of every market event before ``t``) an order is checked in this
 order, each failure giving a ``REJECTED`` report with the reason in parentheses: instrument known
-(``unknown_instrument``), price and quantity on the grid (``off_grid``), minimum quantity (``min_qty``),
+(``unknown_instrument``), client order id not used by a finished order (``duplicate_client_order_id``),
+price and quantity on the grid (``off_grid``), minimum quantity (``min_qty``),
 minimum notional (``min_notional``; a market order is valued at the instrument's valuation price),
 reduce-only that cannot reduce (``reduce_only``), post-only that would cross (``post_only_would_cross``),
 initial margin (``insufficient_margin``). Then it is acknowledged (``NEW``) and:
@@ -99,7 +100,6 @@ class Matcher(VenueState):
                          venue_order_id=self._orders[live.cid].venue_order_id, ts_event=self.now, ts_recv=t)
         self.account.apply_fill(live.inst, execution)
         self._fills.setdefault(live.cid, []).append(execution)
-        self._fill_log.append(execution)
         self._reports.append((t, execution))
         self._report(fill(self._orders[live.cid], execution))
         self.stats.fills += 1
@@ -159,6 +159,9 @@ class Matcher(VenueState):
         if inst is None:
             self._reject(request, "unknown_instrument")
             return
+        if request.client_order_id in self._finished:
+            self._reject(request, "duplicate_client_order_id")
+            return
         checked = self._validate(request, inst)
         if isinstance(checked, str):
             self._reject(request, checked)
@@ -189,8 +192,7 @@ class Matcher(VenueState):
             self._reject(request, "insufficient_margin")
             return
         self._report(accept(self._orders[request.client_order_id], f"S{self._next_id()}", self._delivery()))
-        live = LiveOrder(request, inst, sign, price, lots, arrival, request.time_in_force, request.reduce_only,
-                         seq=self._seq)
+        live = LiveOrder(request, inst, sign, price, lots, arrival, request.time_in_force, request.reduce_only)
         self._live[live.cid] = live
         tif = request.time_in_force
         if market.mode == "trades" and (marketable or tif in (TimeInForce.IOC, TimeInForce.FOK)):

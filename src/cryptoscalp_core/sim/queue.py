@@ -27,7 +27,7 @@ cancellations happen:
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol
 
 from cryptoscalp_core.domain.orders import OrderRequest, TimeInForce
@@ -50,7 +50,6 @@ class LiveOrder:
     level_qty: float = math.nan  # last seen visible quantity at our price (top-of-book data)
     traded_since: float = 0.0  # traded at our price since the last level update
     taker_on_trade: bool = False  # trade-only mode: takes liquidity at the next trade
-    seq: int = field(default=0)
 
     @property
     def cid(self) -> str:

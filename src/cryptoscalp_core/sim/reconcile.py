@@ -20,10 +20,17 @@ from cryptoscalp_core.ports.store import Store
 from cryptoscalp_core.sim.venue import SimVenue
 
 
+def add_fill(positions: dict[str, Decimal], execution: Fill) -> None:
+    """Add a fill's signed quantity to ``positions`` (instrument id -> quantity)."""
+    signed = execution.qty if execution.side is OrderSide.BUY else _exact.neg(execution.qty)
+    positions[execution.instrument_id] = _exact.add(positions.get(execution.instrument_id, Decimal(0)), signed)
+
+
 def reconcile_with_venue(venue: SimVenue, store: Store | None, run_id: str, local: dict[str, Order],
-                         applied: set[tuple[str, str]]) -> ReconcileReport:
-    """Correct ``store`` (if any) and ``local`` from ``venue``; ``applied`` holds the ``(client id, trade
-    id)`` of fills already applied locally and gains the missed ones."""
+                         applied: set[tuple[str, str]], derived: dict[str, Decimal]) -> ReconcileReport:
+    """Correct ``store`` (if any) and ``local`` from ``venue``. ``applied`` holds the ``(client id, trade
+    id)`` of fills already applied locally and ``derived`` the positions they add up to; both gain the
+    missed fills (``derived`` is the local position only without a store: the store's fills are)."""
     report = ReconcileReport()
 
     def record(order: Order) -> None:
@@ -49,6 +56,7 @@ def reconcile_with_venue(venue: SimVenue, store: Store | None, run_id: str, loca
             if execution.trade_id not in seen:
                 report.missed_fills.append(execution)
                 applied.add((cid, execution.trade_id))
+                add_fill(derived, execution)
                 if store is not None:
                     store.record_fill(run_id, execution)
         if truth.status is not order.underlying_status and truth.status is not OrderStatus.PENDING_NEW:
@@ -63,14 +71,13 @@ def reconcile_with_venue(venue: SimVenue, store: Store | None, run_id: str, loca
             if store is not None:
                 store.journal_intent(run_id, truth.request)
             record(truth)
-    fills: list[Fill] = (store.fills(run_id) if store is not None
-                         else [f for f in venue.fills() if (f.client_order_id, f.trade_id) in applied])
-    derived: dict[str, Decimal] = {}
-    for execution in fills:
-        signed = execution.qty if execution.side is OrderSide.BUY else _exact.neg(execution.qty)
-        derived[execution.instrument_id] = _exact.add(derived.get(execution.instrument_id, Decimal(0)), signed)
+    mine = derived
+    if store is not None:
+        mine = {}
+        for execution in store.fills(run_id):
+            add_fill(mine, execution)
     for instrument_id, position in venue.positions.items():
-        diff = _exact.sub(position.qty, derived.get(instrument_id, Decimal(0)))
+        diff = _exact.sub(position.qty, mine.get(instrument_id, Decimal(0)))
         if diff:
             report.position_diff[instrument_id] = diff
     return report

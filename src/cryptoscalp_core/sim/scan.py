@@ -2,7 +2,9 @@
 
 A row needs it when it could change something besides market state: a pending order or cancel arrives
 (``ts_event >= arrival``), a funding time passes while a position is open, the valuation price crosses
-the liquidation price, or the row can fill or move the queue of a live order. The masks below are a
+the liquidation price, or the row can fill a live order or move its queue in a way numpy cannot apply
+in bulk. Trades at an order's price that only shrink its queue are summed in bulk
+(:meth:`Scanner._consume_queues`); the row where the running sum exceeds the queue is a stop. The masks below are a
 superset (orders are grouped per instrument and side, using the loosest price and the earliest arrival
 of the group); the slow path then checks each order exactly, so a false alarm only costs time.
 """
@@ -21,6 +23,7 @@ from cryptoscalp_core.sim.resting import RowEffects
 
 Mask = npt.NDArray[np.bool_]
 _REL = 1e-9  # loosening of the float liquidation threshold (the exact check is in Decimal)
+_LOOSE = 1e-6  # loosening of the float queue test
 
 
 class Scanner(RowEffects):
@@ -56,11 +59,12 @@ class Scanner(RowEffects):
                     mask |= after
                 if resting:
                     if ticked is None:
-                        ticked = np.rint(seg["price"] / self._ticks[inst_col]).astype(np.int64)
+                        ticked = self._ticked(seg)
                     loosest = max(resting) if sign > 0 else min(resting)
-                    through = ticked < loosest if sign > 0 else ticked > loosest
-                    at = np.isin(ticked, resting) & (seg["side"] == -sign)
-                    mask |= after & (through | at)
+                    mask |= after & (ticked < loosest if sign > 0 else ticked > loosest)
+                    for live in orders:
+                        if not live.taker_on_trade and math.isfinite(live.ahead):
+                            mask |= self._queue_exhausted(seg, ticked, live)
             elif kind is EventKind.BOOK_DELTA and resting:
                 price, side = seg["price_ticks"], seg["side"]
                 loosest = max(resting) if sign > 0 else min(resting)
@@ -76,6 +80,40 @@ class Scanner(RowEffects):
                     hit = ((bid >= min(resting)) & (seg["bid_qty"] > 0)) | (ask >= min(resting))
                 mask |= after & hit
         return lo + int(mask.argmax()) if mask.any() else hi
+
+    def _ticked(self, seg: npt.NDArray[Any]) -> npt.NDArray[np.int64]:
+        """Trade prices in ticks of each row's instrument."""
+        ticked: npt.NDArray[np.int64] = np.rint(seg["price"] / self._ticks[seg["instrument"]]).astype(np.int64)
+        return ticked
+
+    def _at_price(self, seg: npt.NDArray[Any], ticked: npt.NDArray[np.int64], live: LiveOrder) -> Mask:
+        """Trades at ``live``'s price by the opposite aggressor, at or after its arrival."""
+        hit: Mask = (ticked == live.price) & (seg["side"] == -live.sign) & (seg["ts_event"] >= live.arrival)
+        if len(self.instruments) > 1:
+            hit &= seg["instrument"] == live.inst
+        return hit
+
+    def _queue_exhausted(self, seg: npt.NDArray[Any], ticked: npt.NDArray[np.int64], live: LiveOrder) -> Mask:
+        """Rows where the trades at ``live``'s price so far exceed its queue by a lot: it fills there.
+        Trades that only shrink the queue need no stop: :meth:`_consume_queues` applies them in bulk."""
+        at = self._at_price(seg, ticked, live)
+        if not at.any():
+            return at
+        traded = np.cumsum(np.where(at, seg["qty"], 0.0))
+        # Looser than the exact test in RowEffects._on_trade (a false alarm only costs a slow step), so
+        # summing in another order than row by row cannot hide a fill.
+        return at & (traded - live.ahead >= self._lot[live.inst] * (1 - _LOOSE))
+
+    def _consume_queues(self, seg: npt.NDArray[Any]) -> None:
+        """Bulk form of the at-price branch of ``_on_trade`` for rows that fill nothing."""
+        ticked = self._ticked(seg)
+        for live in self._live.values():
+            if live.taker_on_trade or live.price is None:
+                continue
+            traded = float(seg["qty"][self._at_price(seg, ticked, live)].sum())
+            if traded:
+                live.ahead -= traded
+                live.traded_since += traded
 
     def _position_stops(self, kind: EventKind, seg: npt.NDArray[Any], mask: Mask, of: Any) -> None:
         """Funding times and liquidation-price crossings of open positions (``mask`` is updated)."""

@@ -32,11 +32,11 @@ NEVER = int(np.iinfo(np.int64).min)
 @dataclass(slots=True)
 class SimStats:
     """Counters of one venue. ``rejections`` maps a reason (``off_grid``, ``min_notional``, ``min_qty``,
-    ``post_only_would_cross``, ``reduce_only``, ``insufficient_margin``, ``unknown_instrument``) to a
-    count; ``funding_paid`` is positive when the account paid. ``late_arrivals`` counts orders and
-    cancels that reached the venue after it had already processed later market events (the engine did
-    not split a batch at :meth:`SimVenue.next_due_ts`); ``cancels_too_late`` cancels that found the
-    order already terminal."""
+    ``post_only_would_cross``, ``reduce_only``, ``insufficient_margin``, ``unknown_instrument``,
+    ``duplicate_client_order_id``) to a count; ``funding_paid`` is positive when the account paid.
+    ``late_arrivals`` counts orders and cancels that reached the venue after it had already processed
+    later market events (the engine did not split a batch at :meth:`SimVenue.next_due_ts`);
+    ``cancels_too_late`` cancels that found the order already terminal."""
 
     orders: int = 0
     fills: int = 0
@@ -69,15 +69,17 @@ class VenueState:
         self.account = Account(self.instruments, config)
         self._queue = make_queue_model(config.queue_model, config.queue_power)
         self._entry, self._response = channels(config.latency.entry, config.latency.response, config.seed)
-        self._orders: dict[str, Order] = {}  # the venue's view of every order it was sent
+        # The venue's view of each order until its terminal report is drained; then only its id is kept
+        # (in _finished), so a long backtest does not hold every order and fill it ever made.
+        self._orders: dict[str, Order] = {}
         self._live: dict[str, LiveOrder] = {}  # arrived and open, in arrival order
         self._fills: dict[str, list[Fill]] = {}
-        self._fill_log: list[Fill] = []  # every execution, in venue order
+        self._finished: set[str] = set()
+        self._forget: list[Order] = []  # terminal reports drained last time: forgotten at the next drain
         # (arrival, request) of an order or (arrival, client id) of a cancel, in arrival order
         self._actions: deque[tuple[int, OrderRequest | str]] = deque()
         self._cancel_pending: set[str] = set()
         self._reports: deque[tuple[int, Report]] = deque()
-        self._delivered_terminal: set[str] = set()
         self._reply_at: tuple[int, int] = (NEVER, NEVER)  # (venue time, delivery time) of the last draw
         self._seq = 0
         self.now = NEVER  # exchange time of the venue: never decreases

@@ -16,8 +16,8 @@ first row that can matter; the rows before it are bulk-updated and only that row
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 import math
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -46,7 +46,9 @@ class SimVenue(Scanner):
     def submit(self, request: OrderRequest, ts_local: int) -> Order:
         """Send an order at local time ``ts_local``; returns it ``PENDING_NEW``. A malformed request
         raises ``ValueError``; one the venue refuses (grid, minimums, margin…) comes back later as a
-        ``REJECTED`` report. Re-sending a known client order id returns the venue's current view of it."""
+        ``REJECTED`` report. Re-sending the client order id of an order still in progress returns the
+        venue's view of it; reusing the id of a finished order (terminal report drained) is rejected
+        (``duplicate_client_order_id``)."""
         request.validate()
         known = self._orders.get(request.client_order_id)
         if known is not None:
@@ -62,7 +64,7 @@ class SimVenue(Scanner):
         or one with a cancel in flight. (Judged on delivered reports, not on the venue's state, so the
         answer never leaks a fill the strategy has not heard of; a cancel that reaches an order already
         terminal at the venue does nothing and is counted in ``stats.cancels_too_late``.)"""
-        if (client_order_id not in self._orders or client_order_id in self._delivered_terminal
+        if (client_order_id not in self._orders or client_order_id in self._finished
                 or client_order_id in self._cancel_pending):
             return False
         self._cancel_pending.add(client_order_id)
@@ -72,12 +74,20 @@ class SimVenue(Scanner):
     def drain(self, ts_local: int) -> list[Order | Fill]:
         """Reports delivered by local time ``ts_local``, in venue order (a Fill before the order update
         it causes)."""
+        # Orders whose end the previous drain delivered are forgotten now, not then, so that its caller
+        # could still look them up (get_order, fills) while handling those reports.
+        for done in self._forget:
+            if self._orders.get(done.client_order_id) is done:
+                del self._orders[done.client_order_id]
+                self._fills.pop(done.client_order_id, None)
+        self._forget.clear()
         out: list[Order | Fill] = []
         reports = self._reports
         while reports and reports[0][0] <= ts_local:
             item = reports.popleft()[1]
             if isinstance(item, Order) and item.status.is_terminal:
-                self._delivered_terminal.add(item.client_order_id)
+                self._finished.add(item.client_order_id)
+                self._forget.append(item)
             out.append(item)
         return out
 
@@ -146,6 +156,8 @@ class SimVenue(Scanner):
             last = part[-1]
             if kind is EventKind.TRADE:
                 market.last_trade = float(last["price"])
+                if self._live:
+                    self._consume_queues(part)
             elif kind is EventKind.QUOTE:
                 market.quote = (float(last["bid_price"]), float(last["bid_qty"]),
                                 float(last["ask_price"]), float(last["ask_qty"]))
@@ -205,11 +217,12 @@ class SimVenue(Scanner):
         return {cid: self._orders[cid] for cid in self._live}
 
     def get_order(self, client_order_id: str) -> Order | None:
-        """The venue's current view of an order (also of one still in flight to it)."""
+        """The venue's current view of an order still in progress (in flight, open, or terminal with the
+        terminal report not yet drained); ``None`` for an unknown or finished one."""
         return self._orders.get(client_order_id)
 
     def fills(self, client_order_id: str | None = None) -> list[Fill]:
-        """Executions at the venue (delivered or not), of one order or of all, in venue order."""
+        """Executions (delivered or not) of one order in progress, or of all of them, in venue order."""
         if client_order_id is not None:
             return list(self._fills.get(client_order_id, ()))
-        return list(self._fill_log)
+        return sorted((f for fills in self._fills.values() for f in fills), key=lambda f: int(f.trade_id[1:]))
