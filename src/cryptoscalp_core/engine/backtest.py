@@ -125,23 +125,25 @@ class BacktestEngine:
         self._deliver(last)
 
     def _advance(self, batch: EventBatch, ts_recv: npt.NDArray[np.int64], start: int, end: int) -> int:
-        """Feed rows ``[start, end)`` to the venue, stopping wherever it has something due."""
+        """Feed rows ``[start, end)`` to the venue, stopping where a report falls due so the strategy's
+        view (and the equity samples) change at the right local time.
+
+        Orders arriving at the venue need no cut: the venue activates each one just before the first row
+        with ``ts_event >= arrival``, on exchange time, whatever the local receive times are.
+        """
         while start < end:
-            due = self.venue.next_due_ts()
-            if due is None or due > ts_recv[end - 1]:
-                cut = end
-            else:
-                cut = max(start, int(np.searchsorted(ts_recv, due, side="right")))
-                cut = min(cut, end)
+            due = self.venue.next_report_ts()
+            last = int(ts_recv[end - 1])
+            cut = end if due is None or due > last else min(end, max(start, int(np.searchsorted(
+                ts_recv, due, side="right"))))
             if cut > start:
                 segment = EventBatch(batch.kind, batch.rows[start:cut])
                 self.venue.process(segment)
                 self.portfolio.observe(segment)
                 self.sampler.sample(batch, start, cut, self.portfolio)
-            if due is not None and due <= ts_recv[end - 1]:
-                self.venue.advance_to(max(due, int(ts_recv[cut - 1]) if cut > 0 else due))
+                start = cut
+            if due is not None and due <= last:
                 self._deliver(due)
-            start = cut
         if end > 0:
             self.clock.advance_to(max(self.clock.now_ns(), int(ts_recv[end - 1])))
         return start

@@ -91,6 +91,10 @@ class SimVenue(Scanner):
             out.append(item)
         return out
 
+    def next_report_ts(self) -> int | None:
+        """Local time at which the earliest report not yet drained is delivered."""
+        return self._reports[0][0] if self._reports else None
+
     def next_due_ts(self) -> int | None:
         """Earliest pending arrival of an order or cancel (exchange time) or report delivery (local time;
         both on one clock)."""
