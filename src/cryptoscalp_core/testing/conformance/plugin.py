@@ -23,24 +23,12 @@ from typing import Any
 import pydantic
 import pytest
 
-from cryptoscalp_core import ports
+from cryptoscalp_core.container import PORTS
 from cryptoscalp_core.plugins import ALLOW_ENV, DISABLED_ENV, ENTRY_POINT_GROUP, PluginHost
 from cryptoscalp_core.registry import ComponentConfig, ComponentKind, ComponentSpec
 from cryptoscalp_core.testing.conformance.instruments import sample_instruments
 
-PORT_OF_KIND: dict[ComponentKind, type] = {
-    ComponentKind.FEED: ports.MarketFeed,
-    ComponentKind.FEATURES: ports.FeatureEngine,
-    ComponentKind.MODEL: ports.Model,
-    ComponentKind.RISK: ports.RiskLayer,
-    ComponentKind.EXECUTOR: ports.Executor,
-    ComponentKind.DIAGNOSTICS: ports.Diagnostics,
-    ComponentKind.STORE: ports.Store,
-    ComponentKind.CACHE: ports.Cache,
-    ComponentKind.BUS: ports.EventBus,
-    ComponentKind.CLOCK: ports.Clock,
-    ComponentKind.SECRETS: ports.SecretStore,
-}
+PORT_OF_KIND = PORTS  # one table of kind → port, shared with the container
 
 
 def _canonical(name: str) -> str:
