@@ -41,9 +41,12 @@ class Portfolio:
         if not len(rows):
             return
         inst = rows["instrument"]
-        # index of the last occurrence of each instrument in the slice
-        _, last = np.unique(inst[::-1], return_index=True)
-        pick = len(rows) - 1 - last
+        if len(self.by_index) == 1:
+            pick = np.array([len(rows) - 1])  # the common case: one instrument, its last row
+        else:
+            # index of the last occurrence of each instrument in the slice
+            _, last = np.unique(inst[::-1], return_index=True)
+            pick = len(rows) - 1 - last
         if batch.kind is EventKind.TRADE:
             self.last_price[inst[pick]] = rows["price"][pick]
         elif batch.kind is EventKind.QUOTE:
