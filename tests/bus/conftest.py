@@ -2,27 +2,14 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 
 import pytest
-import redis
 
 from cryptoscalp_core.bus import MemoryBus, RedisStreamsBus
 from cryptoscalp_core.ports.event_bus import EventBus
 
 BusFactory = Callable[[], EventBus]
-
-
-@pytest.fixture
-def redis_prefix(redis_url: str) -> Iterator[str]:
-    """A stream prefix no other test uses; every stream under it is deleted afterwards."""
-    prefix = f"cryptoscalp-test:{uuid.uuid4().hex}:"
-    yield prefix
-    with redis.Redis.from_url(redis_url) as client:
-        keys = list(client.scan_iter(match=prefix + "*"))
-        if keys:
-            client.delete(*keys)
 
 
 @pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])

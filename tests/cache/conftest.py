@@ -2,25 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 
 import pytest
-import redis
 
 from cryptoscalp_core.cache import MemoryCache, RedisCache, TieredCache
 from cryptoscalp_core.ports.cache import Cache
-
-
-@pytest.fixture
-def redis_prefix(redis_url: str) -> Iterator[str]:
-    """A key prefix no other test uses; every key under it is deleted afterwards."""
-    prefix = f"cryptoscalp-test:{uuid.uuid4().hex}:"
-    yield prefix
-    with redis.Redis.from_url(redis_url) as client:
-        keys = list(client.scan_iter(match=prefix + "*"))
-        if keys:
-            client.delete(*keys)
 
 
 @pytest.fixture

@@ -7,6 +7,6 @@ core's and third-party plugins' alike. The conformance suites live in
 
 from __future__ import annotations
 
-from cryptoscalp_core.testing.services import market_data_dir, postgres_url, redis_url
+from cryptoscalp_core.testing.services import market_data_dir, postgres_url, redis_prefix, redis_url
 
-__all__ = ["market_data_dir", "postgres_url", "redis_url"]
+__all__ = ["market_data_dir", "postgres_url", "redis_prefix", "redis_url"]

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import os
 import socket
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -85,3 +87,16 @@ def market_data_dir() -> Path:
             pytest.fail(f"{message} (required because CRYPTOSCALP_REQUIRE_DATA=1)", pytrace=False)
         pytest.skip(message)
     return path
+
+
+@pytest.fixture
+def redis_prefix(redis_url: str) -> Iterator[str]:
+    """A key/stream prefix no other test uses; every key under it is deleted afterwards."""
+    import redis  # the optional ``redis`` extra: only tests that use Redis need it
+
+    prefix = f"cryptoscalp-test:{uuid.uuid4().hex}:"
+    yield prefix
+    with redis.Redis.from_url(redis_url) as client:
+        keys = list(client.scan_iter(match=prefix + "*"))
+        if keys:
+            client.delete(*keys)
