@@ -20,13 +20,12 @@ Hot path: no logging, no pydantic objects; configuration is read into plain attr
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Mapping
 from decimal import Decimal
-from types import MappingProxyType
 
 from cryptoscalp_core.domain.instrument import Instrument
-from cryptoscalp_core.domain.orders import Fill, Order, OrderRequest, OrderSide, OrderType
-from cryptoscalp_core.ports.risk import PortfolioState, RiskAction, RiskDecision
+from cryptoscalp_core.domain.orders import OrderRequest, OrderSide, OrderType
+from cryptoscalp_core.ports.risk import PortfolioState, RiskDecision
+from cryptoscalp_core.risk_layer import CountingRiskLayer
 from cryptoscalp_risk_order_sanity.config import OrderSanityConfig
 
 NAME = "order-sanity"
@@ -56,7 +55,7 @@ def _usable(price: Decimal | None) -> Decimal | None:
     return price if price is not None and price.is_finite() and price > 0 else None
 
 
-class OrderSanityLayer:
+class OrderSanityLayer(CountingRiskLayer):
     """Fat-finger checks; see the module docstring for the rules and their reason codes."""
 
     def __init__(self, config: OrderSanityConfig, *, instruments: tuple[Instrument, ...] = ()) -> None:
@@ -76,23 +75,7 @@ class OrderSanityLayer:
         self._window = config.duplicate_window_ns
         self._capacity = config.duplicate_memory
         self._recent: OrderedDict[DuplicateKey, tuple[int, str]] = OrderedDict()
-        self._metrics: dict[str, int] = {"checks": 0, "allow": 0, "resize": 0, "reject": 0}
-        self._metrics.update({f"reject.{r}": 0 for r in REASONS})
-        self._metrics.update({f"resize.{r}": 0 for r in ("max_qty", "max_notional")})
-
-    @property
-    def name(self) -> str:
-        return NAME
-
-    @property
-    def metrics(self) -> Mapping[str, int]:
-        return MappingProxyType(self._metrics)
-
-    def on_fill(self, fill: Fill) -> None:
-        """Nothing to track: every rule looks at the intent and the current prices only."""
-
-    def on_order(self, order: Order) -> None:
-        """Nothing to track (duplicates are judged from intents, before they become orders)."""
+        super().__init__(NAME, REASONS, ("max_qty", "max_notional"))
 
     # -- the check --------------------------------------------------------------------------------------
     def check(self, intent: OrderRequest, portfolio: PortfolioState) -> RiskDecision:
@@ -139,12 +122,8 @@ class OrderSanityLayer:
         if self._is_duplicate(intent, portfolio.ts_ns):
             return self._reject("duplicate_intent", f"same as an intent less than {self._window} ns ago")
         if reason:
-            self._metrics["resize"] += 1
-            self._metrics[f"resize.{reason}"] += 1
-            return RiskDecision(action=RiskAction.RESIZE, layer=NAME, reason=reason, qty=new_qty,
-                                detail=f"{qty} cut to {new_qty} by {reason}")
-        self._metrics["allow"] += 1
-        return RiskDecision.allow(NAME)
+            return self._resized(reason, new_qty, f"{qty} cut to {new_qty} by {reason}")
+        return self._allow()
 
     # -- helpers ----------------------------------------------------------------------------------------
     def _reference(self, instrument_id: str, portfolio: PortfolioState) -> Decimal | None:
@@ -172,8 +151,3 @@ class OrderSanityLayer:
         if len(recent) > self._capacity:
             recent.popitem(last=False)
         return False
-
-    def _reject(self, reason: str, detail: str) -> RiskDecision:
-        self._metrics["reject"] += 1
-        self._metrics[f"reject.{reason}"] += 1
-        return RiskDecision(action=RiskAction.REJECT, layer=NAME, reason=reason, detail=detail)

@@ -17,13 +17,12 @@ limit binds), ``unknown_instrument``. Hot path: no logging, no pydantic objects,
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from decimal import Decimal
-from types import MappingProxyType
 
 from cryptoscalp_core.domain.instrument import Instrument
-from cryptoscalp_core.domain.orders import Fill, Order, OrderRequest, OrderSide
-from cryptoscalp_core.ports.risk import PortfolioState, RiskAction, RiskDecision
+from cryptoscalp_core.domain.orders import OrderRequest, OrderSide
+from cryptoscalp_core.ports.risk import PortfolioState, RiskDecision
+from cryptoscalp_core.risk_layer import CountingRiskLayer
 from cryptoscalp_risk_position_limit.config import PositionLimitConfig, SideLimits
 
 NAME = "position-limit"
@@ -50,7 +49,7 @@ def _resolve(limits: SideLimits, fallback: SideLimits) -> tuple[SideLimit, SideL
     return _side_limit(position, pick("max_long"), "max_long"), _side_limit(position, pick("max_short"), "max_short")
 
 
-class PositionLimitLayer:
+class PositionLimitLayer(CountingRiskLayer):
     """Per-instrument position limits; see the module docstring for the rule."""
 
     def __init__(self, config: PositionLimitConfig, *, instruments: tuple[Instrument, ...] = ()) -> None:
@@ -61,23 +60,7 @@ class PositionLimitLayer:
         self._default = _resolve(config, config)
         self._limits = {inst_id: _resolve(o, config) for inst_id, o in config.per_instrument.items()}
         self._resize = config.resize
-        self._metrics: dict[str, int] = {"checks": 0, "allow": 0, "resize": 0, "reject": 0}
-        self._metrics.update({f"reject.{r}": 0 for r in REASONS})
-        self._metrics.update({f"resize.{r}": 0 for r in REASONS[:3]})
-
-    @property
-    def name(self) -> str:
-        return NAME
-
-    @property
-    def metrics(self) -> Mapping[str, int]:
-        return MappingProxyType(self._metrics)
-
-    def on_fill(self, fill: Fill) -> None:
-        """Nothing to track: positions and resting orders come from the portfolio state."""
-
-    def on_order(self, order: Order) -> None:
-        """Nothing to track (see :meth:`on_fill`)."""
+        super().__init__(NAME, REASONS, REASONS[:3])
 
     def check(self, intent: OrderRequest, portfolio: PortfolioState) -> RiskDecision:
         self._metrics["checks"] += 1
@@ -109,16 +92,4 @@ class PositionLimitLayer:
         if qty < inst.lot_size or qty < inst.min_qty or (
                 price is not None and price.is_finite() and inst.notional(price, qty) < inst.min_notional):
             return self._reject(reason, detail + f"; room {room} is not a tradable order")
-        self._metrics["resize"] += 1
-        self._metrics[f"resize.{reason}"] += 1
-        return RiskDecision(action=RiskAction.RESIZE, layer=NAME, reason=reason, qty=qty,
-                            detail=f"{intent.qty} cut to {qty}: " + detail)
-
-    def _allow(self) -> RiskDecision:
-        self._metrics["allow"] += 1
-        return RiskDecision.allow(NAME)
-
-    def _reject(self, reason: str, detail: str) -> RiskDecision:
-        self._metrics["reject"] += 1
-        self._metrics[f"reject.{reason}"] += 1
-        return RiskDecision(action=RiskAction.REJECT, layer=NAME, reason=reason, detail=detail)
+        return self._resized(reason, qty, f"{intent.qty} cut to {qty}: " + detail)
