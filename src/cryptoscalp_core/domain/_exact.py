@@ -36,16 +36,20 @@ ONE = Decimal(1)
 
 def mul(*factors: Decimal) -> Decimal:
     """Exact product."""
-    result = ONE
-    for f in factors:
+    if not factors:
+        return ONE
+    result = factors[0] if len(factors) > 1 else EXACT.plus(factors[0])
+    for f in factors[1:]:
         result = EXACT.multiply(result, f)
     return result
 
 
 def add(*terms: Decimal) -> Decimal:
     """Exact sum."""
-    result = ZERO
-    for t in terms:
+    if not terms:
+        return ZERO
+    result = terms[0] if len(terms) > 1 else EXACT.plus(terms[0])
+    for t in terms[1:]:
         result = EXACT.add(result, t)
     return result
 

@@ -27,6 +27,9 @@ from cryptoscalp_core.sim.config import SimVenueConfig
 
 ZERO = Decimal(0)
 _BPS = Decimal("0.0001")
+#: Relative headroom above which the float shadow's answer to a margin question is taken as final. Float
+#: error on these sums is ~1e-15 relative; anything within 1e-6 is decided exactly in Decimal.
+_SAFE = 1e-6
 
 
 class Account:
@@ -42,8 +45,13 @@ class Account:
             maker = _exact.mul(to_decimal(config.fees_bps.maker, "maker fee"), _BPS)
             taker = _exact.mul(to_decimal(config.fees_bps.taker, "taker fee"), _BPS)
             self._rates = [(maker, taker)] * len(self.instruments)
-        # Signed positions as floats, one per instrument: the vectorised scans read them per batch.
+        # Float shadows of the exact state, one per instrument: the vectorised scans read them per batch,
+        # and the margin checks use them to skip the exact Decimal test when the answer is far from close.
         self.qty_f = [0.0] * len(self.instruments)
+        self.avg_f = [0.0] * len(self.instruments)
+        self._mult_f = [float(i.contract_multiplier) for i in self.instruments]
+        self._mmr_f = float(self.mmr)
+        self._lev_f = float(self.leverage)
 
     def fee(self, inst: int, price: Decimal, qty: Decimal, maker: bool) -> Decimal:
         rate = self._rates[inst][0 if maker else 1]
@@ -54,6 +62,7 @@ class Account:
         realised = position.apply_fill(fill)
         self.balance = _exact.add(self.balance, realised, _exact.neg(fill.fee))
         self.qty_f[inst] = float(position.qty)
+        self.avg_f[inst] = float(position.avg_entry_price)
 
     def apply_funding(self, inst: int, rate: float, mark: float) -> Decimal:
         """Pay or receive one funding payment; return the amount received."""
@@ -90,7 +99,24 @@ class Account:
         return _exact.mul(self.mmr, self.notional(prices))
 
     def below_maintenance(self, prices: Sequence[float]) -> bool:
-        return self.has_positions and self.equity(prices) < self.maintenance(prices)
+        if not self.has_positions:
+            return False
+        equity, notional = self._float_valuation(prices)
+        maintenance = self._mmr_f * notional
+        if equity - maintenance > _SAFE * (abs(equity) + maintenance):
+            return False  # far from the threshold: the exact answer cannot differ
+        return self.equity(prices) < self.maintenance(prices)
+
+    def _float_valuation(self, prices: Sequence[float]) -> tuple[float, float]:
+        """(equity, notional of the positions) in floats, from the shadows; NaN prices count as flat, as in
+        :meth:`unrealised` and :meth:`notional`."""
+        equity, notional = float(self.balance), 0.0
+        for inst, q in enumerate(self.qty_f):
+            p = prices[inst]
+            if q and p == p:
+                equity += q * (p - self.avg_f[inst]) * self._mult_f[inst]
+                notional += abs(q) * p * self._mult_f[inst]
+        return equity, notional
 
     def margin_ratio(self, prices: Sequence[float]) -> Decimal:
         """Maintenance margin / equity: 0 when flat, above 1 means liquidation."""
@@ -107,6 +133,11 @@ class Account:
         increase = qty if held * sign >= 0 else max(ZERO, _exact.sub(qty, abs(held)))
         if not increase:
             return True
+        equity, notional = self._float_valuation(prices)
+        used_f = notional / self._lev_f + float(resting)
+        need_f = float(price) * float(increase) * self._mult_f[inst] / self._lev_f
+        if equity - used_f - need_f > _SAFE * (abs(equity) + used_f + need_f):
+            return True  # fits by a wide margin: the exact answer cannot differ
         used = _exact.add(_exact.div(self.notional(prices), self.leverage), resting)
         need = _exact.div(self.instruments[inst].notional(price, increase), self.leverage)
         return _exact.add(used, need) <= self.equity(prices)
@@ -117,11 +148,10 @@ class Account:
         q = self.qty_f[inst]
         if not q:
             return math.nan
-        mult = float(self.instruments[inst].contract_multiplier)
-        mmr = float(self.mmr)
-        others = [p if i != inst else math.nan for i, p in enumerate(prices)]
-        rest = float(self.balance) + float(self.unrealised(others)) - mmr * float(self.notional(others))
-        avg = float(self.positions[self.instruments[inst].id].avg_entry_price)
+        mult, mmr = self._mult_f[inst], self._mmr_f
+        equity, notional = self._float_valuation([p if i != inst else math.nan for i, p in enumerate(prices)])
+        rest = equity - mmr * notional
+        avg = self.avg_f[inst]
         # balance + rest_u + (m - avg) q mult = mmr (rest_n + |q| m mult)  ->  solve for m
         k = mult * (q - mmr * abs(q))
         return (avg * q * mult - rest) / k if k else math.nan
