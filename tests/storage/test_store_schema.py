@@ -22,7 +22,8 @@ from cryptoscalp_core.ports.store import AuditEvent, RunRecord
 from cryptoscalp_core.storage import EngineOptions, SqlStore, mapping, migrate
 from cryptoscalp_core.storage.models import Base
 
-TABLES = {"runs", "orders", "order_states", "fills", "positions", "audit_events", "sequence_counters"}
+TABLES = {"runs", "orders", "order_states", "fills", "positions", "audit_events", "sequence_counters",
+          "model_versions", "model_stage_changes"}
 
 
 def _diff(engine: Engine, metadata: MetaData) -> list[object]:
@@ -39,7 +40,7 @@ def test_migrate_creates_every_table_at_head(store: SqlStore) -> None:
     assert migrate.VERSION_TABLE in names
     with store.engine.connect() as connection:
         stamped = connection.execute(text(f"SELECT version_num FROM {migrate.VERSION_TABLE}")).scalars().all()
-    assert stamped == ["0001"]
+    assert stamped == ["0002"]
 
 
 def test_migrate_is_idempotent_and_keeps_data(store: SqlStore) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
 
 import msgspec
@@ -35,6 +36,56 @@ class AuditEvent(msgspec.Struct, kw_only=True):
     source: str
     message: str = ""
     data: dict[str, Any] = msgspec.field(default_factory=dict)
+
+
+class ModelStage(StrEnum):
+    """Where a registered model version stands. ``candidate`` on registration; ``shadow`` runs beside
+    production without trading; at most one ``production`` version per model name; ``retired`` is kept
+    for lineage and rollback."""
+
+    CANDIDATE = "candidate"
+    SHADOW = "shadow"
+    PRODUCTION = "production"
+    RETIRED = "retired"
+
+
+class ModelVersion(msgspec.Struct, kw_only=True):
+    """One version of a named model in the registry, with its lineage.
+
+    ``component`` is the model component (``use:`` name) that loads the artifact with ``config``;
+    ``artifact_uri`` is relative to the registry's artifact root and ``artifact_sha256`` the digest of
+    its files; ``data_start_ns``/``data_end_ns`` the training data's time range; ``features`` the feature
+    names in column order; ``code_version`` maps distributions (and ``git`` when known) to versions;
+    ``parent`` is ``"name:version"`` of the model it was derived from (a distillation teacher, a
+    fine-tuning base). ``version`` is assigned by the store (1, 2, … per name)."""
+
+    name: str
+    version: int = 0
+    stage: ModelStage = ModelStage.CANDIDATE
+    component: str
+    config: dict[str, Any] = msgspec.field(default_factory=dict)
+    created_ns: int = 0
+    data_start_ns: int | None = None
+    data_end_ns: int | None = None
+    features: list[str] = msgspec.field(default_factory=list)
+    params: dict[str, Any] = msgspec.field(default_factory=dict)
+    code_version: dict[str, str] = msgspec.field(default_factory=dict)
+    metrics: dict[str, float] = msgspec.field(default_factory=dict)
+    artifact_uri: str = ""
+    artifact_sha256: str = ""
+    parent: str | None = None
+    description: str = ""
+
+
+class StageChange(msgspec.Struct, kw_only=True, frozen=True):
+    """One stage transition of a model version (the registry's audit trail)."""
+
+    name: str
+    version: int
+    from_stage: ModelStage | None
+    to_stage: ModelStage
+    ts_ns: int
+    reason: str = ""
 
 
 class DuplicateOrderError(ValueError):
@@ -115,3 +166,40 @@ class Store(Protocol):
     def audit(self, event: AuditEvent) -> None: ...
 
     def audit_events(self, run_id: str, kind: str | None = None) -> list[AuditEvent]: ...
+
+
+class StageTransitionError(ValueError):
+    """A stage change the registry refuses (unknown version, same stage, back to candidate, nothing to
+    roll back to)."""
+
+
+@runtime_checkable
+class ModelCatalog(Protocol):
+    """The model registry's persistence; :class:`~cryptoscalp_core.storage.sql_store.SqlStore`
+    implements it beside :class:`Store`, in the same database.
+
+    Contract:
+
+    * :meth:`register_model` assigns the next version number of ``version.name`` (1 for a new name),
+      stores the version in stage ``candidate`` with a :class:`StageChange` from ``None`` and returns it
+      as stored. Concurrent registrations of one name get distinct numbers.
+    * :meth:`set_model_stage` moves one version and records the change. Moving a version to
+      ``production`` retires the current production version of that name in the same transaction, so
+      at most one is ever in production (a database constraint enforces it too). Nothing moves back to
+      ``candidate``; a move to the current stage, or of an unknown version, raises
+      :class:`StageTransitionError`.
+    * :meth:`model_versions` lists versions, newest first; :meth:`get_model_version` finds one by number
+      or by stage (the newest in that stage); :meth:`model_stage_history` lists changes oldest first.
+    """
+
+    def register_model(self, version: ModelVersion) -> ModelVersion: ...
+
+    def model_versions(self, name: str | None = None) -> list[ModelVersion]: ...
+
+    def get_model_version(self, name: str, *, version: int | None = None,
+                          stage: ModelStage | None = None) -> ModelVersion | None: ...
+
+    def set_model_stage(self, name: str, version: int, stage: ModelStage, *, ts_ns: int,
+                        reason: str = "") -> ModelVersion: ...
+
+    def model_stage_history(self, name: str) -> list[StageChange]: ...

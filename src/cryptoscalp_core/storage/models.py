@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -182,3 +183,49 @@ class SequenceRow(Base):
 
     prefix: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[int] = mapped_column(BigInteger)
+
+
+MODEL_NAME = String(128)
+
+
+class ModelVersionRow(Base):
+    """The model registry: one row per registered version. A partial unique index keeps at most one
+    production version per name, whatever a concurrent promotion does."""
+
+    __tablename__ = "model_versions"
+    __table_args__ = (
+        Index("uq_model_versions_production", "name", unique=True,
+              sqlite_where=text("stage = 'production'"), postgresql_where=text("stage = 'production'")),
+    )
+
+    name: Mapped[str] = mapped_column(MODEL_NAME, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    stage: Mapped[str] = mapped_column(CODE)
+    component: Mapped[str] = mapped_column(String(128))
+    config: Mapped[dict[str, Any]] = mapped_column(JSON_DOC)
+    created_ns: Mapped[int] = mapped_column(BigInteger)
+    data_start_ns: Mapped[int | None] = mapped_column(BigInteger)
+    data_end_ns: Mapped[int | None] = mapped_column(BigInteger)
+    features: Mapped[list[str]] = mapped_column(JSON_DOC)
+    params: Mapped[dict[str, Any]] = mapped_column(JSON_DOC)
+    code_version: Mapped[dict[str, str]] = mapped_column(JSON_DOC)
+    metrics: Mapped[dict[str, float]] = mapped_column(JSON_DOC)
+    artifact_uri: Mapped[str] = mapped_column(Text)
+    artifact_sha256: Mapped[str] = mapped_column(String(64))
+    parent: Mapped[str | None] = mapped_column(String(160))
+    description: Mapped[str] = mapped_column(Text)
+
+
+class ModelStageChangeRow(Base):
+    """Append-only history of stage changes (``from_stage`` is NULL for the registration)."""
+
+    __tablename__ = "model_stage_changes"
+    __table_args__ = (Index(None, "name", "id"),)
+
+    id: Mapped[int] = mapped_column(ROW_ID, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(MODEL_NAME)
+    version: Mapped[int] = mapped_column(Integer)
+    from_stage: Mapped[str | None] = mapped_column(CODE)
+    to_stage: Mapped[str] = mapped_column(CODE)
+    ts_ns: Mapped[int] = mapped_column(BigInteger)
+    reason: Mapped[str] = mapped_column(Text)

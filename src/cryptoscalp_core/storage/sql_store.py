@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from cryptoscalp_core.domain.orders import Fill, Order, OrderRequest
 from cryptoscalp_core.domain.positions import Position
-from cryptoscalp_core.ports.store import AuditEvent, RunRecord
+from cryptoscalp_core.ports.store import AuditEvent, ModelStage, ModelVersion, RunRecord, StageChange
 from cryptoscalp_core.storage import migrate as migrations
 from cryptoscalp_core.storage.bulk import OrderLife, import_run_records
 from cryptoscalp_core.storage.engine import (
@@ -31,9 +31,11 @@ from cryptoscalp_core.storage.engine import (
 )
 from cryptoscalp_core.storage.journal import OrderJournal
 from cryptoscalp_core.storage.ledger import FillLedger, PositionBook
+from cryptoscalp_core.storage.model_versions import ModelVersionRepository
 from cryptoscalp_core.storage.runs import AuditLog, RunRepository
 
 log = logging.getLogger(__name__)
+_REGISTER_ATTEMPTS = 8
 T = TypeVar("T")
 
 
@@ -213,3 +215,32 @@ class SqlStore:
     def audit_events(self, run_id: str, kind: str | None = None) -> list[AuditEvent]:
         with self._transaction(read_only=True) as s:
             return AuditLog(s).events(run_id, kind)
+
+    # -- model registry (the ModelCatalog port) ----------------------------------------------------------
+    def register_model(self, version: ModelVersion) -> ModelVersion:
+        for attempt in range(_REGISTER_ATTEMPTS):
+            try:
+                with self._transaction() as s:
+                    return ModelVersionRepository(s).register(version)
+            except IntegrityError:  # another writer took the same version number: read the max again
+                if attempt == _REGISTER_ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    def model_versions(self, name: str | None = None) -> list[ModelVersion]:
+        with self._transaction(read_only=True) as s:
+            return ModelVersionRepository(s).versions(name)
+
+    def get_model_version(self, name: str, *, version: int | None = None,
+                          stage: ModelStage | None = None) -> ModelVersion | None:
+        with self._transaction(read_only=True) as s:
+            return ModelVersionRepository(s).get(name, version, stage)
+
+    def set_model_stage(self, name: str, version: int, stage: ModelStage, *, ts_ns: int,
+                        reason: str = "") -> ModelVersion:
+        with self._transaction() as s:
+            return ModelVersionRepository(s).set_stage(name, version, stage, ts_ns, reason)
+
+    def model_stage_history(self, name: str) -> list[StageChange]:
+        with self._transaction(read_only=True) as s:
+            return ModelVersionRepository(s).history(name)
