@@ -92,6 +92,39 @@ class TradingSettings(BaseModel):
     run_name: str = Field("", description="Label stored with the run.")
 
 
+class LabelSettings(BaseModel):
+    """What a model learns to predict (see :mod:`cryptoscalp_core.research.labels`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: Literal["forward_return", "direction", "triple_barrier"] = Field(
+        "direction", description="forward_return: the return itself; direction: -1/0/+1 with a fee dead band; "
+        "triple_barrier: first of take-profit / stop-loss / time.")
+    horizon_ms: int = Field(5000, gt=0, description="Forward horizon (the vertical barrier for triple_barrier).")
+    fee_rate: float = Field(0.0005, ge=0, description="Taker fee as a fraction; the direction dead band is "
+                            "two of them plus extra_band.")
+    extra_band: float = Field(0.0, ge=0, description="Added to the dead band (e.g. a spread).")
+    take_profit: float = Field(0.002, gt=0, description="triple_barrier: relative take-profit.")
+    stop_loss: float = Field(0.002, gt=0, description="triple_barrier: relative stop-loss.")
+
+
+class TrainingSettings(BaseModel):
+    """``cryptoscalp train``: labels, walk-forward evaluation and where the model is registered."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    label: LabelSettings = Field(LabelSettings(), description="What is predicted (`training.label` below).")
+    target: Literal["label", "up", "class"] = Field(
+        "label", description="The y the model family expects: the label itself (regressors, target-position "
+        "models), `up` = 1 if the label is positive else 0 (binary classifiers), `class` = label + 1 (3 classes).")
+    folds: int = Field(4, ge=1, description="Walk-forward folds for the out-of-sample metrics.")
+    embargo_ms: int = Field(0, ge=0, description="Embargo after each test period (purging is always on).")
+    mode: Literal["expanding", "rolling"] = Field("expanding", description="Walk-forward training window.")
+    register_as: str = Field("", description="Registry name; empty: the profile's name.")
+    artifacts: str | None = Field(None, description="Artifact root; default `models/` beside a SQLite store.")
+    backtest: bool = Field(True, description="Run a net-of-fees backtest of the trained model afterwards.")
+
+
 class Profile(BaseModel):
     """A deployment: mode, instruments, and for each port the component to ``use`` with its settings."""
 
@@ -113,6 +146,7 @@ class Profile(BaseModel):
     clock: ComponentSection | None = None
     secrets: ComponentSection = ComponentSection(use="env")
     trading: TradingSettings = TradingSettings()
+    training: TrainingSettings = TrainingSettings()
 
     @model_validator(mode="before")
     @classmethod

@@ -13,7 +13,14 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
-from cryptoscalp_core.profile.model import DEFAULT_USE, LIST_SECTIONS, InstrumentSpec, TradingSettings
+from cryptoscalp_core.profile.model import (
+    DEFAULT_USE,
+    LIST_SECTIONS,
+    InstrumentSpec,
+    LabelSettings,
+    TradingSettings,
+    TrainingSettings,
+)
 from cryptoscalp_core.registry import ComponentKind, ComponentRegistry
 
 HEADER = """# Profile reference
@@ -101,6 +108,8 @@ def render_reference(registry: ComponentRegistry) -> str:
     lines.append("- Component sections: " + ", ".join(f"`{k.value}`" for k in ComponentKind) + " (below).\n")
     lines += ["## `instruments` given inline\n", *_fields_table(InstrumentSpec)]
     lines += ["## `trading`\n", f"{TradingSettings.__doc__}\n", *_fields_table(TradingSettings)]
+    lines += ["## `training`\n", f"{TrainingSettings.__doc__}\n", *_fields_table(TrainingSettings)]
+    lines += ["### `training.label`\n", f"{LabelSettings.__doc__}\n", *_fields_table(LabelSettings)]
     for kind in ComponentKind:
         specs = [s for s in registry if s.kind is kind]
         suffix = " (list)" if kind.value in LIST_SECTIONS else ""
