@@ -1,8 +1,7 @@
 import numpy as np
+from cryptoscalp_speedups._probe import ema
 from hypothesis import given
 from hypothesis import strategies as st
-
-from cryptoscalp_speedups._probe import ema
 
 
 def reference_ema(x: list[float], alpha: float) -> list[float]:

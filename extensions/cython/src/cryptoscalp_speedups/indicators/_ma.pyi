@@ -1,0 +1,19 @@
+from cryptoscalp_speedups.indicators._base import Indicator
+
+class SMA(Indicator):
+    def __init__(self, period: int = 30) -> None: ...
+
+class EMA(Indicator):
+    def __init__(self, period: int = 30) -> None: ...
+
+class WMA(Indicator):
+    def __init__(self, period: int = 30) -> None: ...
+
+class DEMA(Indicator):
+    def __init__(self, period: int = 30) -> None: ...
+
+class TEMA(Indicator):
+    def __init__(self, period: int = 30) -> None: ...
+
+class KAMA(Indicator):
+    def __init__(self, period: int = 30, fast: int = 2, slow: int = 30) -> None: ...

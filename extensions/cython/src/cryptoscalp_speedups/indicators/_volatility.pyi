@@ -1,0 +1,16 @@
+from cryptoscalp_speedups.indicators._base import Indicator
+
+class ATR(Indicator):
+    def __init__(self, period: int = 14) -> None: ...
+
+class NATR(Indicator):
+    def __init__(self, period: int = 14) -> None: ...
+
+class BBANDS(Indicator):
+    def __init__(self, period: int = 5, nbdev_up: float = 2.0, nbdev_dn: float = 2.0) -> None: ...
+
+class KELTNER(Indicator):
+    def __init__(self, period: int = 20, atr_period: int = 10, multiplier: float = 2.0) -> None: ...
+
+class ADX(Indicator):
+    def __init__(self, period: int = 14) -> None: ...
