@@ -13,10 +13,27 @@ from pathlib import Path
 
 import pytest
 
-# Import the kit (and with it numpy, hypothesis, pydantic) in this process before any inner session runs:
-# pytester restores sys.modules after each in-process run, and numpy refuses to be imported twice.
+# Import the kit (and with it numpy, hypothesis, pydantic), every installed plugin and every compiled kernel
+# in this process before any inner session runs: pytester restores sys.modules after each in-process run,
+# and numpy and Cython extension modules refuse to be imported twice.
 import cryptoscalp_core.plugins
 import cryptoscalp_core.testing.conformance  # noqa: F401
+
+
+def _preload_extensions() -> None:
+    import importlib
+    import pkgutil
+
+    try:
+        import cryptoscalp_speedups
+    except ImportError:
+        return
+    for info in pkgutil.walk_packages(cryptoscalp_speedups.__path__, "cryptoscalp_speedups."):
+        importlib.import_module(info.name)
+
+
+cryptoscalp_core.plugins.default_host()
+_preload_extensions()
 
 SAMPLES = Path(__file__).parent / "samples"
 _CASE = re.compile(r"::(?P<cls>Test\w+)::test_(?P<port>[a-z]+)_(?P<num>\d+)")
