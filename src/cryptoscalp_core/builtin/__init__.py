@@ -11,6 +11,8 @@ def cryptoscalp_register_components(registry: ComponentRegistry) -> None:
     from cryptoscalp_core import clocks, secret_stores
     from cryptoscalp_core.bus import component as bus_component
     from cryptoscalp_core.cache import component as cache_component
+    from cryptoscalp_core.marketdata import component as marketdata_component
+    from cryptoscalp_core.model_registry import component as model_registry_component
     from cryptoscalp_core.sim import component as sim_component
     from cryptoscalp_core.storage import component as storage_component
 
@@ -23,3 +25,5 @@ def cryptoscalp_register_components(registry: ComponentRegistry) -> None:
     cache_component.register(registry)
     bus_component.register(registry)
     sim_component.register(registry)
+    marketdata_component.register(registry)
+    model_registry_component.register(registry)

@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from cryptoscalp_core.cli import backtest_cmd, plugins_cmd, profile_cmd
+from cryptoscalp_core.cli import backtest_cmd, market_cmd, models_cmd, plugins_cmd, profile_cmd, research_cmd
 from cryptoscalp_core.cli.output import console, error_console
 
 
@@ -26,6 +26,12 @@ def build_app() -> typer.Typer:
     app.add_typer(profile_cmd.app, name="profile")
     app.command("backtest", help="Run a backtest profile and write its report.")(backtest_cmd.backtest)
     app.command("report", help="Reopen a stored backtest run.")(backtest_cmd.report)
+    app.add_typer(models_cmd.app, name="models")
+    app.command("train", help="Train a profile's model walk-forward, register it and backtest it.")(
+        research_cmd.train)
+    app.command("paper", help="Paper-trade a profile: live feed, wall clock, simulated venue.")(market_cmd.paper)
+    app.command("record", help="Record a profile's feed to the Parquet layout the replay feed reads.")(
+        market_cmd.record)
     from cryptoscalp_core.plugins import default_host
 
     host = default_host()

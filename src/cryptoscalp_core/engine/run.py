@@ -21,6 +21,7 @@ from cryptoscalp_core.engine.recorder import RunRecorder
 from cryptoscalp_core.engine.report import write_report
 from cryptoscalp_core.engine.results import summarize
 from cryptoscalp_core.plugins import PluginHost, default_host
+from cryptoscalp_core.ports.model import Model
 from cryptoscalp_core.ports.store import RunRecord
 from cryptoscalp_core.profile import ProfileError, ProfileIssue, ResolvedProfile, load_profile
 
@@ -63,11 +64,16 @@ def series_path(output_dir: Path, run_id: str) -> Path:
 
 async def run_backtest(profile_path: str | Path, *, host: PluginHost | None = None,
                        output_dir: Path = Path("runs"),
-                       progress: Callable[[int], None] | None = None) -> BacktestResult:
+                       progress: Callable[[int], None] | None = None,
+                       model: Model | None = None) -> BacktestResult:
+    """Run the backtest a profile describes. ``model``, when given, replaces the profile's model component
+    (``cryptoscalp train`` backtests the model it just trained this way)."""
     host = host or default_host()
     resolved = load_profile(profile_path, host.registry, resolver=host.hook.cryptoscalp_resolve_instrument)
     _require(resolved)
     _, components = build_components(resolved, host)
+    if model is not None:
+        components.model = model
     assert components.feed and components.features and components.model and components.executor
     venue = getattr(components.executor, "venue", None)
     if venue is None or not isinstance(components.clock, SimulatedClock):

@@ -1,0 +1,174 @@
+"""MarketRecorder: normalised events (and raw frames when the feed exposes them) to Parquet.
+
+Layout — the one the ``replay`` feed's ``parquet`` format reads::
+
+    <root>/<venue>/<SYMBOL>/<kind>/<YYYY-MM-DD>.parquet     kind: trade, quote, book_delta, mark
+    <root>/<venue>/_raw/<YYYY-MM-DD>.parquet                raw frames: ts_recv (int64 ns), frame (binary)
+
+One file per UTC day of ``ts_recv``, rows in ``ts_recv`` order, columns exactly the core dtype of the
+kind, schema metadata ``cryptoscalp.kind`` (and ``cryptoscalp.tick_size`` for book deltas, whose prices are
+integer ticks). Rows are buffered and written as row groups of ``row_group_rows`` into a hidden temporary
+file per day, renamed into place on :meth:`close`: a reader never sees half a file. A day file that already
+exists (an earlier recording of the same day) is merged with the new rows, stably sorted by ``ts_recv``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from cryptoscalp_core.domain.events import DTYPES, EventKind
+from cryptoscalp_core.domain.instrument import Instrument
+
+try:  # optional extra ``parquet``
+    import pyarrow as pa  # type: ignore[import-untyped]
+    import pyarrow.parquet as pq  # type: ignore[import-untyped]
+except ImportError:  # pragma: no cover - exercised only without the extra
+    pa = pq = None
+
+PARQUET_HINT = "recording needs pyarrow: pip install 'cryptoscalp-core[parquet]'"
+KIND_DIR = {EventKind.TRADE: "trade", EventKind.QUOTE: "quote", EventKind.BOOK_DELTA: "book_delta",
+            EventKind.MARK: "mark"}
+KIND_KEY = b"cryptoscalp.kind"
+TICK_KEY = b"cryptoscalp.tick_size"
+NS_PER_DAY = 86_400 * 10**9
+RAW_DIR = "_raw"
+
+
+def _day(day_index: int) -> str:
+    return datetime.fromtimestamp(day_index * 86_400, tz=UTC).date().isoformat()
+
+
+@dataclass(slots=True)
+class _DayFile:
+    path: Path
+    schema: Any
+    pending: list[Any] = field(default_factory=list)
+    pending_rows: int = 0
+    rows: int = 0
+    writer: Any = None
+
+    @property
+    def tmp(self) -> Path:
+        return self.path.with_name(f".{self.path.name}.{os.getpid()}.recording")
+
+
+class MarketRecorder:
+    def __init__(self, root: str | Path, instruments: Sequence[Instrument], *, row_group_rows: int = 65_536,
+                 raw_venue: str | None = None) -> None:
+        if pa is None:
+            raise ImportError(PARQUET_HINT)
+        self.root = Path(root)
+        self.instruments = tuple(instruments)
+        self.row_group_rows = row_group_rows
+        self.raw_venue = raw_venue
+        self._files: dict[tuple[Any, ...], _DayFile] = {}
+        self._raw_ts: list[int] = []
+        self._raw_frames: list[bytes] = []
+        self.raw_frames = 0
+
+    # -- input ------------------------------------------------------------------------------------------
+    def write(self, kind: EventKind, rows: npt.NDArray[np.void]) -> None:
+        if not len(rows):
+            return
+        inst = rows["instrument"]
+        days = rows["ts_recv"] // NS_PER_DAY
+        if (inst == inst[0]).all() and days[0] == days[-1]:
+            self._append(kind, int(inst[0]), int(days[0]), rows)
+            return
+        key = inst.astype(np.int64) * 1_000_000 + days
+        for k in np.unique(key).tolist():
+            self._append(kind, int(k // 1_000_000), int(k % 1_000_000), rows[key == k])
+
+    def raw(self, ts_recv: int, frame: bytes) -> None:
+        """A :data:`~cryptoscalp_core.marketdata.raw.RawFrameSink`."""
+        self._raw_ts.append(ts_recv)
+        self._raw_frames.append(bytes(frame))
+        self.raw_frames += 1
+        if len(self._raw_ts) >= self.row_group_rows:
+            self._flush_raw()
+
+    # -- files ------------------------------------------------------------------------------------------
+    def _schema(self, kind: EventKind, inst: Instrument) -> Any:
+        dtype = DTYPES[kind]
+        meta = {KIND_KEY: KIND_DIR[kind].encode()}
+        if kind is EventKind.BOOK_DELTA:
+            meta[TICK_KEY] = str(Decimal(str(inst.tick_size)).normalize()).encode()
+        return pa.schema([(n, pa.from_numpy_dtype(dtype[n])) for n in dtype.names or ()], metadata=meta)
+
+    def _file(self, key: tuple[Any, ...], path: Path, schema: Any) -> _DayFile:
+        f = self._files.get(key)
+        if f is None:
+            f = self._files[key] = _DayFile(path, schema)
+        return f
+
+    def _append(self, kind: EventKind, index: int, day: int, rows: npt.NDArray[np.void]) -> None:
+        inst = self.instruments[index]
+        path = self.root / inst.venue / inst.symbol / KIND_DIR[kind] / f"{_day(day)}.parquet"
+        f = self._file((kind, index, day), path, self._schema(kind, inst))
+        f.pending.append(rows.copy())
+        f.pending_rows += len(rows)
+        if f.pending_rows >= self.row_group_rows:
+            self._flush(f)
+
+    def _flush(self, f: _DayFile) -> None:
+        if not f.pending_rows:
+            return
+        rows = np.concatenate(f.pending) if len(f.pending) > 1 else f.pending[0]
+        f.pending, f.pending_rows = [], 0
+        names = f.schema.names
+        table = pa.Table.from_arrays([pa.array(np.ascontiguousarray(rows[n])) for n in names], schema=f.schema)
+        if f.writer is None:
+            f.path.parent.mkdir(parents=True, exist_ok=True)
+            f.writer = pq.ParquetWriter(f.tmp, f.schema, compression="zstd")
+        f.writer.write_table(table, row_group_size=self.row_group_rows)
+        f.rows += len(rows)
+
+    def _flush_raw(self) -> None:
+        if not self._raw_ts or self.raw_venue is None:
+            self._raw_ts, self._raw_frames = [], []
+            return
+        ts = np.asarray(self._raw_ts, dtype=np.int64)
+        frames = self._raw_frames
+        self._raw_ts, self._raw_frames = [], []
+        schema = pa.schema([("ts_recv", pa.int64()), ("frame", pa.binary())], metadata={KIND_KEY: b"raw"})
+        days = ts // NS_PER_DAY
+        for day in np.unique(days).tolist():
+            sel = np.flatnonzero(days == day)
+            path = self.root / self.raw_venue / RAW_DIR / f"{_day(int(day))}.parquet"
+            f = self._file(("raw", int(day)), path, schema)
+            table = pa.Table.from_arrays([pa.array(ts[sel]), pa.array([frames[i] for i in sel.tolist()],
+                                                                       type=pa.binary())], schema=schema)
+            if f.writer is None:
+                f.path.parent.mkdir(parents=True, exist_ok=True)
+                f.writer = pq.ParquetWriter(f.tmp, schema, compression="zstd")
+            f.writer.write_table(table)
+            f.rows += len(sel)
+
+    def close(self) -> dict[str, int]:
+        """Write what is buffered, move every file into place; returns rows written per file."""
+        self._flush_raw()
+        written: dict[str, int] = {}
+        for f in self._files.values():
+            self._flush(f)
+            if f.writer is None:
+                continue
+            f.writer.close()
+            f.writer = None
+            if f.path.exists():
+                merged = pa.concat_tables([pq.read_table(f.path), pq.read_table(f.tmp)])
+                order = np.argsort(merged.column("ts_recv").to_numpy(), kind="stable")
+                pq.write_table(merged.take(pa.array(order)).replace_schema_metadata(f.schema.metadata), f.tmp,
+                               compression="zstd", row_group_size=self.row_group_rows)
+            os.replace(f.tmp, f.path)
+            written[str(f.path)] = f.rows
+        self._files.clear()
+        return written
