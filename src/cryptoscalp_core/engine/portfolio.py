@@ -40,13 +40,19 @@ class Portfolio:
         rows = batch.rows[:end] if end is not None else batch.rows
         if not len(rows):
             return
+        if len(self.by_index) == 1 or len(rows) == 1:  # the common cases: the last row is the answer
+            last = rows[-1]
+            k = int(last["instrument"])
+            if batch.kind is EventKind.TRADE:
+                self.last_price[k] = last["price"]
+            elif batch.kind is EventKind.QUOTE:
+                self.best_bid[k] = last["bid_price"]
+                self.best_ask[k] = last["ask_price"]
+            return
         inst = rows["instrument"]
-        if len(self.by_index) == 1:
-            pick = np.array([len(rows) - 1])  # the common case: one instrument, its last row
-        else:
-            # index of the last occurrence of each instrument in the slice
-            _, last = np.unique(inst[::-1], return_index=True)
-            pick = len(rows) - 1 - last
+        # index of the last occurrence of each instrument in the slice
+        _, first_from_end = np.unique(inst[::-1], return_index=True)
+        pick = len(rows) - 1 - first_from_end
         if batch.kind is EventKind.TRADE:
             self.last_price[inst[pick]] = rows["price"][pick]
         elif batch.kind is EventKind.QUOTE:

@@ -149,9 +149,12 @@ class SimVenue(Scanner):
         if hi <= lo:
             return
         seg = rows[lo:hi]
-        self.now = max(self.now, int(seg["ts_event"].max()))
+        # one-row segments are the common case of interleaved live-like streams: skip numpy's reductions
+        top = int(rows[lo]["ts_event"]) if hi - lo == 1 else int(seg["ts_event"].max())
+        if top > self.now:
+            self.now = top
         inst_col = seg["instrument"]
-        if len(self.instruments) == 1 or (inst_col == inst_col[0]).all():
+        if len(self.instruments) == 1 or hi - lo == 1 or (inst_col == inst_col[0]).all():
             groups = [(int(inst_col[0]), seg)]
         else:
             groups = [(int(k), seg[inst_col == k]) for k in np.unique(inst_col)]
