@@ -17,7 +17,7 @@ import pytest
 # in this process before any inner session runs: pytester restores sys.modules after each in-process run,
 # and numpy and Cython extension modules refuse to be imported twice.
 import cryptoscalp_core.plugins
-import cryptoscalp_core.testing.conformance  # noqa: F401
+import cryptoscalp_core.testing.conformance
 
 
 def _preload_extensions() -> None:

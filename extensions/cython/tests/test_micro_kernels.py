@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 from cryptoscalp_speedups.micro.activity import ActivityClock, EWNormaliser
-from cryptoscalp_speedups.micro.bars import BarBuilder
+from cryptoscalp_speedups.micro.bars import BarBuilder, BarClocks
 from cryptoscalp_speedups.micro.depth import DepthBook, QuoteTop
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -148,3 +148,120 @@ def test_normaliser_streaming_equals_batch_and_scores_against_the_past(x: list[f
         d = X[i, 0] - mean
         mean += a * d
         var = (1 - a) * (var + d * a * d)
+
+
+def ref_depth_features(msgs: list[list[tuple[int, int, float, int]]], imb: tuple[int, ...], ofi: tuple[int, ...]
+                       ) -> list[list[float]]:
+    """A dict book with the L2 book's snapshot rule and the features of ``DepthBook``, per message."""
+    book: dict[int, dict[int, float]] = {1: {}, -1: {}}
+    in_snap, cleared, resynced, prev = False, set(), False, None
+    rows = []
+    for msg in msgs:
+        for side, px, q, flags in msg:
+            if flags & 1:
+                if not in_snap:
+                    in_snap, cleared, resynced = True, set(), True
+                if side not in cleared:
+                    cleared.add(side)
+                    book[side] = {}
+            else:
+                in_snap = False
+            if q > 0:
+                book[side][px] = q
+            else:
+                book[side].pop(px, None)
+            if flags & 2:
+                in_snap = False
+        depth = max(*imb, *ofi)
+        bids = sorted(book[1].items(), reverse=True)[:depth]
+        asks = sorted(book[-1].items())[:depth]
+        if not bids or not asks or bids[0][0] >= asks[0][0]:
+            rows.append([math.nan] * (2 + len(imb) + len(ofi)))
+            prev = None
+            continue
+        (b, bq), (a, aq) = bids[0], asks[0]
+        mid = (a + b) / 2
+        row = [(a - b) / mid * 1e4, ((b * aq + a * bq) / (bq + aq) - mid) / mid * 1e4]
+        for n in imb:
+            sb, sa = sum(x[1] for x in bids[:n]), sum(x[1] for x in asks[:n])
+            row.append((sb - sa) / (sb + sa))
+        top = ([x[0] for x in bids] + [math.nan] * depth)[:depth], ([x[1] for x in bids] + [0.0] * depth)[:depth], \
+              ([x[0] for x in asks] + [math.nan] * depth)[:depth], ([x[1] for x in asks] + [0.0] * depth)[:depth]
+        for n in ofi:
+            if prev is None or resynced:
+                row.append(math.nan)
+                continue
+            e = 0.0
+            for i in range(n):
+                b, bq, a, aq = top[0][i], top[1][i], top[2][i], top[3][i]
+                pb, pbq, pa, paq = prev[0][i], prev[1][i], prev[2][i], prev[3][i]
+                if not math.isnan(b) and not math.isnan(pb):
+                    e += (bq if b >= pb else 0.0) - (pbq if b <= pb else 0.0)
+                if not math.isnan(a) and not math.isnan(pa):
+                    e += -(aq if a <= pa else 0.0) + (paq if a >= pa else 0.0)
+            row.append(e)
+        prev, resynced = top, False
+        rows.append(row)
+    return rows
+
+
+level = st.tuples(st.sampled_from([1, -1]), st.integers(95, 110), st.sampled_from([0.0, 0.5, 1.0, 2.5]))
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.tuples(st.booleans(), st.lists(level, min_size=1, max_size=6)), min_size=1, max_size=25),
+       st.integers(1, 7))
+def test_depth_features_equal_a_dict_book_for_any_chunking(msgs: list, cut: int) -> None:
+    """Messages of 1..6 rows (some snapshots), on the L2Book-backed DepthBook, fed in chunks of ``cut`` rows."""
+    rows: list[list[tuple[int, int, float, int]]] = []
+    for snap, levels in msgs:
+        if snap:  # a venue snapshot names both sides
+            levels = [(1, 100, 1.0), *levels, (-1, 101, 1.0)]
+        rows.append([(s, px, q, (1 if snap else 0) | (2 if k == len(levels) - 1 else 0))
+                     for k, (s, px, q) in enumerate(levels)])
+    flat = [r for m in rows for r in m]
+    side = np.array([r[0] for r in flat], np.int8)
+    px = np.array([r[1] for r in flat], np.int64)
+    qty = np.array([r[2] for r in flat])
+    flags = np.array([r[3] for r in flat], np.uint8)
+    book = DepthBook(imbalance_levels=(1, 3), ofi_levels=(1, 2))
+    got = np.concatenate([book.apply(side[i:i + cut], flags[i:i + cut], px[i:i + cut], qty[i:i + cut])[1]
+                          for i in range(0, len(flat), cut)])
+    np.testing.assert_allclose(got, np.array(ref_depth_features(rows, (1, 3), (1, 2))), rtol=1e-12, atol=1e-12,
+                               equal_nan=True)
+
+
+def test_depth_book_rejects_malformed_rows_and_keeps_the_rest() -> None:
+    book = DepthBook(imbalance_levels=(1,), ofi_levels=(1,))
+    _, feats = book.apply(np.array([1, -1, 3, -1], np.int8), np.array([0, 0, 0, 2], np.uint8),
+                          np.array([100, 101, 100, -5], np.int64), np.array([1.0, 2.0, 1.0, 1.0]))
+    assert book.rejected == 2
+    assert book.levels(1, 5) == [(100, 1.0)] and book.levels(-1, 5) == [(101, 2.0)]
+    assert math.isclose(feats[0, 2], (1.0 - 2.0) / 3.0)
+
+
+@settings(max_examples=30, deadline=None)
+@given(data=trades, gaps=st.lists(st.integers(0, 2_500_000_000), min_size=120, max_size=120))
+def test_bar_clocks_equal_their_builders_fed_one_by_one(data: tuple, gaps: list[int]) -> None:
+    price, qty, side, cuts = data
+    n = len(price)
+    ts = (np.cumsum(np.array(gaps[:n], dtype=np.int64)) + 10**18).astype(np.int64)
+    specs = [("time", 1e9), ("tick", 3), ("volume", 7.5), ("event", 4)]
+    alone = [BarBuilder(k, s, 2) for k, s in specs]
+    together = BarClocks([BarBuilder(k, s, 2) for k, s in specs])
+    sums = np.arange(2 * n, dtype=float).reshape(n, 2)
+    pos, k = 0, 0
+    while pos < n:
+        sl = slice(pos, pos + cuts[k % len(cuts)])
+        args = (ts[sl], np.array(price[sl]), np.array(qty[sl]), np.array(side[sl], dtype=np.int8))
+        # trades, then the same stamps as quote events carrying sums
+        for feed, extra in (("feed_trades", args), ("feed_sums", (ts[sl], sums[sl], np.ones(len(ts[sl]), np.uint8)))):
+            got = {j: (idx, bars) for j, idx, bars in getattr(together, feed)(*extra)}
+            for j, b in enumerate(alone):
+                idx, bars = getattr(b, feed)(*extra)
+                if len(idx):
+                    np.testing.assert_array_equal(got[j][0], idx)
+                    np.testing.assert_array_equal(got[j][1], bars)
+                else:
+                    assert j not in got
+        pos, k = sl.stop, k + 1

@@ -26,16 +26,17 @@ import numpy.typing as npt
 from cryptoscalp_core.clocks import SimulatedClock
 from cryptoscalp_core.domain.client_ids import client_order_id, run_prefix
 from cryptoscalp_core.domain.instrument import Instrument
-from cryptoscalp_core.domain.orders import Fill, Order
+from cryptoscalp_core.domain.orders import Fill, Order, OrderRequest, OrderSide, OrderType, TimeInForce
 from cryptoscalp_core.engine.intents import IntentBuilder
 from cryptoscalp_core.engine.portfolio import Portfolio
 from cryptoscalp_core.engine.recorder import RunRecorder
+from cryptoscalp_core.engine.risk_stack import RiskStack
 from cryptoscalp_core.engine.sampler import EquitySampler
 from cryptoscalp_core.engine.signals import decision_points, target_lots, to_target_fraction
 from cryptoscalp_core.plugins import PluginHost
 from cryptoscalp_core.ports import FeatureEngine, MarketFeed, Model, RiskLayer
 from cryptoscalp_core.ports.market_feed import EventBatch
-from cryptoscalp_core.ports.risk import RiskAction
+from cryptoscalp_core.ports.risk import ProtectiveKind
 from cryptoscalp_core.ports.store import AuditEvent
 from cryptoscalp_core.profile.model import TradingSettings
 from cryptoscalp_core.sim.venue import SimVenue
@@ -77,6 +78,10 @@ class BacktestEngine:
         self._prefix = run_prefix(run_id)
         self._sequence = 0
         self._intents = IntentBuilder(trading, self.portfolio)
+        account = getattr(venue, "account", None)
+        self.risk_stack = RiskStack(self.risk, self.instruments, resize=self._intents.resized,
+                                    initial_balance=getattr(venue.config, "initial_balance", 0.0),
+                                    maintenance_margin_rate=getattr(account, "mmr", 0))
 
     # -- main loop --------------------------------------------------------------------------------------
     async def run(self, progress: Callable[[int], None] | None = None) -> LoopStats:
@@ -140,7 +145,10 @@ class BacktestEngine:
                 segment = EventBatch(batch.kind, batch.rows[start:cut])
                 self.venue.process(segment)
                 self.portfolio.observe(segment)
+                self.risk_stack.observe(segment)
                 self.sampler.sample(batch, start, cut, self.portfolio)
+                if self.risk_stack.protection_due(int(ts_recv[cut - 1])):
+                    self._protect(int(ts_recv[cut - 1]))
                 start = cut
             if due is not None and due <= last:
                 self._deliver(due)
@@ -154,14 +162,12 @@ class BacktestEngine:
             self.portfolio.apply(report)
             if isinstance(report, Fill):
                 self.recorder.fill(report)
-                for layer in self.risk:
-                    layer.on_fill(report)
+                self.risk_stack.on_fill(report)
                 if self.plugins is not None:
                     self.plugins.notify("cryptoscalp_order_filled", run_id=self.run_id, fill=report)
             else:
                 self.recorder.order(report)
-                for layer in self.risk:
-                    layer.on_order(report)
+                self.risk_stack.on_order(report)
                 if self.plugins is not None:
                     self.plugins.notify("cryptoscalp_order_updated", run_id=self.run_id, order=report)
 
@@ -178,14 +184,8 @@ class BacktestEngine:
                                       ts)
         if request is None:
             return
-        state = self.portfolio.state(ts)
-        for layer in self.risk:
-            decision = layer.check(request, state)
-            if decision.action is RiskAction.ALLOW:
-                continue
-            if decision.action is RiskAction.RESIZE and decision.qty is not None:
-                request = self._intents.resized(request, decision.qty)
-                continue
+        request, decision = self.risk_stack.check(request, self.risk_stack.prepare(self.portfolio.state(ts)))
+        if decision is not None:
             key = f"{decision.layer}:{decision.reason}"
             self.stats.risk_rejections[key] = self.stats.risk_rejections.get(key, 0) + 1
             self.recorder.audit(AuditEvent(run_id=self.run_id, ts_ns=ts, kind="risk_reject", source=decision.layer,
@@ -198,3 +198,34 @@ class BacktestEngine:
         self.portfolio.open_orders[request.client_order_id] = order
         self.stats.orders_sent += 1
         self.stats.decision_ns.append(time.perf_counter_ns() - began)
+
+    # -- protective actions of the risk layers (per batch segment, never per event) ----------------------
+    def _protect(self, ts: int) -> None:
+        stack = self.risk_stack
+        actions = stack.protective_actions(stack.prepare(self.portfolio.state(ts)))
+        for action in actions:
+            known = self.portfolio.positions
+            targets = [i for i in ([action.instrument_id] if action.instrument_id else known) if i in known]
+            self.recorder.audit(AuditEvent(run_id=self.run_id, ts_ns=ts, kind="risk_protect", source=action.layer,
+                                           message=action.detail or action.reason,
+                                           data={"reason": action.reason, "action": action.kind.value,
+                                                 "instrument_id": action.instrument_id}))
+            for cid, live in list(self.portfolio.open_orders.items()):
+                if live.request.instrument_id in targets and not stack.is_exit(cid):
+                    self.venue.cancel(cid, ts)
+            if action.kind is ProtectiveKind.CANCEL_ALL:
+                continue
+            for inst_id in targets:
+                held = self.portfolio.positions[inst_id].qty
+                qty = abs(held) if action.qty is None else min(abs(held), action.qty)
+                if not qty or stack.exit_in_flight(inst_id):
+                    continue
+                self._sequence += 1
+                request = OrderRequest(client_order_id=client_order_id(self._prefix, self._sequence),
+                                       instrument_id=inst_id, side=OrderSide.SELL if held > 0 else OrderSide.BUY,
+                                       type=OrderType.MARKET, qty=qty, time_in_force=TimeInForce.IOC,
+                                       reduce_only=True, ts_created=ts)
+                self.recorder.intent(request)
+                self.portfolio.open_orders[request.client_order_id] = self.venue.submit(request, ts)
+                stack.track_exit(request.client_order_id, inst_id)
+                self.stats.orders_sent += 1

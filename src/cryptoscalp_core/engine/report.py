@@ -71,6 +71,21 @@ def render_chart(series: Mapping[str, npt.NDArray[Any]], fills: Mapping[str, npt
     return buffer.getvalue()
 
 
+def risk_layer_table(layers: Mapping[str, Mapping[str, Any]]) -> str:
+    """What each risk layer allowed, resized and rejected (stack order), with its rejection reasons."""
+    if not layers:
+        return "<p>No risk layers.</p>"
+    rows = []
+    for name, c in layers.items():
+        reasons = ", ".join(f"{r}: {n:,}" for r, n in (c.get("reasons") or {}).items()) or "—"
+        actions = ", ".join(f"{r}: {n:,}" for r, n in (c.get("protective") or {}).items()) or "—"
+        rows.append(f"<tr><th>{html.escape(str(name))}</th><td>{int(c.get('allowed', 0)):,}</td>"
+                    f"<td>{int(c.get('resized', 0)):,}</td><td>{int(c.get('rejected', 0)):,}</td>"
+                    f"<td>{html.escape(reasons)}</td><td>{html.escape(actions)}</td></tr>")
+    return ("<table><tr><th>layer</th><th>allowed</th><th>resized</th><th>rejected</th><th>rejections by reason"
+            "</th><th>protective actions</th></tr>" + "".join(rows) + "</table>")
+
+
 def write_report(path: Path, *, run: Mapping[str, Any], summary: Mapping[str, Any],
                  series: Mapping[str, npt.NDArray[Any]], fills: Mapping[str, npt.NDArray[Any]],
                  initial_balance: float) -> Path:
@@ -94,6 +109,7 @@ img{{max-width:100%;border:1px solid #ccc}}</style></head><body>
 <h1>Backtest {html.escape(str(run.get('run_id', '')))}</h1>
 <h2>Summary</h2><table>{rows}</table>
 <h2>Risk rejections</h2><ul>{rej}</ul>
+<h2>Risk layers</h2>{risk_layer_table(summary.get("risk_layers") or {})}
 <h2>Charts</h2>{image}
 <h2>Run</h2><table>{meta}</table>
 </body></html>

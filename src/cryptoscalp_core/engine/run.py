@@ -116,6 +116,7 @@ async def run_backtest(profile_path: str | Path, *, host: PluginHost | None = No
                         orders=stats.orders_sent, risk_rejections=stats.risk_rejections,
                         span_ns=max(0, stats.last_ts - stats.first_ts))
     summary["initial_balance"] = initial_balance
+    summary["risk_layers"] = engine.risk_stack.summary()
     path = series_path(output_dir, run_id)
     path.parent.mkdir(parents=True, exist_ok=True)
     arrays: dict[str, npt.NDArray[Any]] = {**series, **{f"fill_{k}": v for k, v in fill_arrays.items()}}

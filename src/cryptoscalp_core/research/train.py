@@ -8,10 +8,12 @@ same engine as any backtest, with the profile's executor, fees and risk layers.
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -104,11 +106,15 @@ async def train_profile(profile_path: str | Path, *, host: PluginHost | None = N
     if section is None:
         raise ValueError("cryptoscalp train needs a model section in the profile")
 
+    data = await build_dataset(profile_path, host=host)
+    # factories that map feature columns by name (book or cross-asset models) ask for the feature engine
+    wants_features = "features" in inspect.signature(section.spec.factory).parameters
+
     def fresh() -> Model:
-        model: Model = section.spec.factory(section.config)
+        extra = {"features": SimpleNamespace(names=data.names)} if wants_features else {}
+        model: Model = section.spec.factory(section.config, **extra)
         return model
 
-    data = await build_dataset(profile_path, host=host)
     labels, fwd = make_labels(data, settings)
     target = settings.target
     y = target_for(labels.values, target)

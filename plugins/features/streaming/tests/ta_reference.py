@@ -1,9 +1,7 @@
-"""Pure-Python streaming indicators with the interface of ``cryptoscalp_speedups.indicators``.
+"""Pure-Python streaming indicators: the test oracle of the compiled bar bank's TA columns.
 
-Used only when the compiled package does not provide an indicator (an older build): the same classes,
 TA-Lib's definitions and warm-up (the first value appears at the same bar as TA-Lib's first non-NaN),
-one bar at a time. Slow (a Python loop per bar) but exact; bar clocks make them run once per bar, not
-per event.
+one bar at a time, with TA-Lib's parameter names (``timeperiod``, ``fastperiod``...).
 """
 
 from __future__ import annotations

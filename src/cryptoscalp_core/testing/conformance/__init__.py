@@ -11,7 +11,12 @@ from cryptoscalp_core.testing.conformance.feed import MarketFeedConformance
 from cryptoscalp_core.testing.conformance.instruments import sample_instruments
 from cryptoscalp_core.testing.conformance.model import ModelConformance, regression_dataset
 from cryptoscalp_core.testing.conformance.plugin import PluginConformance
-from cryptoscalp_core.testing.conformance.risk import RiskLayerConformance, RiskScenario
+from cryptoscalp_core.testing.conformance.risk import (
+    RiskLayerCapabilityConformance,
+    RiskLayerConformance,
+    RiskScenario,
+    market_batches,
+)
 from cryptoscalp_core.testing.conformance.strategies import order_requests, scenarios
 from cryptoscalp_core.testing.conformance.venue import OrderPrices
 
@@ -21,9 +26,11 @@ __all__ = [
     "ModelConformance",
     "OrderPrices",
     "PluginConformance",
+    "RiskLayerCapabilityConformance",
     "RiskLayerConformance",
     "RiskScenario",
     "order_requests",
+    "market_batches",
     "regression_dataset",
     "sample_instruments",
     "scenarios",

@@ -1,4 +1,8 @@
-"""Conformance cases RISK-01..RISK-07 for a :class:`~cryptoscalp_core.ports.RiskLayer`.
+"""Conformance cases RISK-01..RISK-09 for a :class:`~cryptoscalp_core.ports.RiskLayer`.
+
+RISK-08 and RISK-09 cover the port's optional capabilities (market observation, protective actions);
+they live in :class:`RiskLayerCapabilityConformance`, which a layer with those capabilities subclasses
+instead (a layer without one skips its case).
 
 Use::
 
@@ -19,17 +23,31 @@ its resize and reject paths, so RISK-01 and RISK-02 see them.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from cryptoscalp_core.domain.events import EventKind, empty
 from cryptoscalp_core.domain.instrument import Instrument
 from cryptoscalp_core.domain.orders import Fill, Order, OrderRequest, OrderStatus
-from cryptoscalp_core.ports.risk import PortfolioState, RiskAction, RiskDecision, RiskLayer
+from cryptoscalp_core.engine.market_view import MarketView
+from cryptoscalp_core.ports.market_feed import EventBatch
+from cryptoscalp_core.ports.risk import (
+    MarketObserver,
+    PortfolioState,
+    ProtectiveAction,
+    ProtectiveKind,
+    ProtectiveLayer,
+    RiskAction,
+    RiskDecision,
+    RiskLayer,
+)
 from cryptoscalp_core.testing.conformance.instruments import sample_instruments
 from cryptoscalp_core.testing.conformance.strategies import Scenario, scenarios
 
@@ -210,3 +228,107 @@ class RiskLayerConformance:
             self._decide(layer, intent, portfolio)
 
         self._property(instruments, prop)
+
+
+_PRICES = {EventKind.TRADE: ("price",), EventKind.QUOTE: ("bid_price", "ask_price"),
+           EventKind.MARK: ("mark_price",), EventKind.BOOK_DELTA: ()}
+
+
+def market_batches(n_instruments: int) -> st.SearchStrategy[list[EventBatch]]:
+    """Short runs of trade / quote / mark / book batches, times increasing, with some bad prices."""
+    price = st.one_of(st.floats(1.0, 1e6), st.sampled_from([math.nan, math.inf, 0.0, -5.0]))
+
+    @st.composite
+    def batch(draw: st.DrawFn, start: int) -> EventBatch:
+        kind = draw(st.sampled_from([EventKind.TRADE, EventKind.QUOTE, EventKind.MARK, EventKind.BOOK_DELTA]))
+        n = draw(st.integers(1, 12))
+        rows = empty(kind, n)
+        gaps = draw(st.lists(st.integers(0, 3 * 10**9), min_size=n, max_size=n))
+        ts = start + np.cumsum(np.asarray(gaps, dtype=np.int64))
+        rows["ts_event"], rows["ts_recv"] = ts, ts
+        rows["instrument"] = draw(st.lists(st.integers(0, n_instruments - 1), min_size=n, max_size=n))
+        for name in _PRICES[kind]:
+            rows[name] = draw(st.lists(price, min_size=n, max_size=n))
+        if kind is EventKind.BOOK_DELTA:
+            rows["price_ticks"], rows["qty"], rows["side"] = 1000, 1.0, 1
+        return EventBatch(kind, rows)
+
+    @st.composite
+    def run(draw: st.DrawFn) -> list[EventBatch]:
+        out, start = [], draw(st.integers(0, 2**40))
+        for _ in range(draw(st.integers(1, 6))):
+            b = draw(batch(start))
+            start = int(b.rows["ts_recv"][-1])
+            out.append(b)
+        return out
+
+    return run()
+
+
+class RiskLayerCapabilityConformance(RiskLayerConformance):
+    """RISK-01..07 plus RISK-08..09 for layers with the optional capabilities of the port
+    (:class:`~cryptoscalp_core.ports.risk.MarketObserver`, :class:`~cryptoscalp_core.ports.risk.ProtectiveLayer`).
+    A layer without a capability must not half-implement it."""
+
+    def _with_market(self, instruments: tuple[Instrument, ...],
+                     test: Callable[[list[EventBatch], OrderRequest, PortfolioState], None]) -> None:
+        @settings(max_examples=self.max_examples, deadline=None, database=None,
+                  suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+        @given(market_batches(len(instruments)), self.scenario_strategy(instruments))
+        def run(batches: list[EventBatch], scenario: Scenario) -> None:
+            test(batches, *scenario)
+
+        run()
+
+    def test_risk_08_market_observation(self, make_layer: Callable[[], RiskLayer],
+                                        instruments: tuple[Instrument, ...]) -> None:
+        """RISK-08 on_market() takes batches of every kind (bad prices included) without raising and
+        returns a bool or None; check() then answers well-formed decisions with a market view."""
+        if not isinstance(make_layer(), MarketObserver):
+            # no capability is fine; half of one (an on_market the protocol does not accept) is not
+            assert not callable(getattr(make_layer(), "on_market", None)), \
+                "on_market() exists but the layer does not satisfy MarketObserver"
+            return
+
+        def prop(batches: list[EventBatch], intent: OrderRequest, portfolio: PortfolioState) -> None:
+            layer = make_layer()
+            assert isinstance(layer, MarketObserver)
+            view = MarketView(instruments)
+            for b in batches:
+                view.observe(b)
+                assert layer.on_market(b) in (None, True, False)
+            now = max(portfolio.ts_ns, view.last_recv_ns(intent.instrument_id))
+            portfolio = replace(portfolio, market=view, ts_ns=now)
+            self._assert_shape(layer, layer.check(intent, portfolio))
+
+        self._with_market(instruments, prop)
+
+    def test_risk_09_protective_actions(self, make_layer: Callable[[], RiskLayer],
+                                        instruments: tuple[Instrument, ...]) -> None:
+        """RISK-09 protective_actions() returns ProtectiveActions named after the layer, with a reason, a
+        known or empty instrument and a positive or absent quantity, and leaves the portfolio as it was."""
+        if not isinstance(make_layer(), ProtectiveLayer):
+            assert not callable(getattr(make_layer(), "protective_actions", None)), \
+                "protective_actions() exists but the layer does not satisfy ProtectiveLayer"
+            return
+
+        def prop(batches: list[EventBatch], intent: OrderRequest, portfolio: PortfolioState) -> None:
+            layer = make_layer()
+            assert isinstance(layer, ProtectiveLayer)
+            view = MarketView(instruments)
+            for b in batches:
+                view.observe(b)
+                if isinstance(layer, MarketObserver):
+                    layer.on_market(b)
+            portfolio = replace(portfolio, market=view)
+            before = _snapshot(portfolio)
+            self._decide(layer, intent, portfolio)
+            for action in layer.protective_actions(portfolio):
+                assert isinstance(action, ProtectiveAction), type(action).__name__
+                assert isinstance(action.kind, ProtectiveKind)
+                assert action.layer == layer.name and action.reason
+                assert action.instrument_id == "" or action.instrument_id in portfolio.instruments
+                assert action.qty is None or action.qty > 0
+            assert _snapshot(portfolio) == before, "protective_actions() changed the portfolio"
+
+        self._with_market(instruments, prop)

@@ -1,6 +1,9 @@
 import numpy as np
 import numpy.typing as npt
 
+#: (builder index, bar close times, bar values) for the bars one call closed
+ClosedBars = tuple[int, npt.NDArray[np.int64], npt.NDArray[np.float64]]
+
 FIELDS: tuple[str, ...]
 KINDS: dict[str, int]
 
@@ -24,3 +27,13 @@ class BarBuilder:
                     side: npt.NDArray[np.int8]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]: ...
     def feed_sums(self, ts: npt.NDArray[np.int64], values: npt.NDArray[np.float64],
                   counts: npt.NDArray[np.uint8]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]: ...
+
+class BarClocks:
+    n: int
+    def __init__(self, builders: list[BarBuilder]) -> None: ...
+    @property
+    def builders(self) -> list[BarBuilder]: ...
+    def feed_trades(self, ts: npt.NDArray[np.int64], price: npt.NDArray[np.float64], qty: npt.NDArray[np.float64],
+                    side: npt.NDArray[np.int8]) -> list[ClosedBars]: ...
+    def feed_sums(self, ts: npt.NDArray[np.int64], values: npt.NDArray[np.float64],
+                  counts: npt.NDArray[np.uint8]) -> list[ClosedBars]: ...

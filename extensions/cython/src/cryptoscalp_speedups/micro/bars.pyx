@@ -60,6 +60,8 @@ cdef class BarBuilder:
     cdef object _buf
     cdef object _idx
     cdef Py_ssize_t _m
+    cdef object _no_idx
+    cdef object _no_bars
 
     def __init__(self, str kind, double size, int n_sums=0, int max_fill=1000):
         if kind not in KINDS:
@@ -73,6 +75,10 @@ cdef class BarBuilder:
         self.width = NF + n_sums
         self.max_fill = max_fill
         self.cur = np.empty(self.width, dtype=np.float64)
+        self._no_idx = np.empty(0, dtype=np.int64)
+        self._no_bars = np.empty((0, self.width), dtype=np.float64)
+        self._no_idx.flags.writeable = False
+        self._no_bars.flags.writeable = False
         self.reset()
 
     def reset(self):
@@ -111,6 +117,8 @@ cdef class BarBuilder:
         self._m = 0
 
     cdef object _finish(self):
+        if self._m == 0:  # the common case per event: no allocation
+            return self._no_idx, self._no_bars
         idx = self._idx[:self._m].copy()
         bars = self._buf[:self._m].copy()
         self._begin()
@@ -176,39 +184,54 @@ cdef class BarBuilder:
         if self.progress >= self.size:
             self._emit(i, ts)
 
+    cdef inline void _trade(self, Py_ssize_t i, long long ts, double p, double q, signed char side):
+        self._time(i, ts)
+        if isnan(self.cur[F_OPEN]):
+            self.cur[F_OPEN] = p
+            self.cur[F_HIGH] = p
+            self.cur[F_LOW] = p
+        else:
+            if p > self.cur[F_HIGH]:
+                self.cur[F_HIGH] = p
+            if p < self.cur[F_LOW]:
+                self.cur[F_LOW] = p
+        self.cur[F_CLOSE] = p
+        self.cur[F_VOLUME] += q
+        if side > 0:
+            self.cur[F_BUY] += q
+        self.cur[F_DOLLAR] += p * q
+        self.cur[F_TRADES] += 1.0
+        self.cur[F_EVENTS] += 1.0
+        self._lp = p
+        self.last_ts = ts
+        if self.kind == 1:
+            self._count(i, ts, 1.0)
+        elif self.kind == 2:
+            self._count(i, ts, q)
+        elif self.kind == 3:
+            self._count(i, ts, 1.0)
+
+    cdef inline void _sum_row(self, Py_ssize_t i, long long ts, const double[:, :] values, bint count):
+        cdef int j
+        cdef double v
+        self._time(i, ts)
+        if values.shape[1] >= self.n_sums:
+            for j in range(self.n_sums):
+                v = values[i, j]
+                if v == v and fabs(v) != 1.0 / 0.0:
+                    self.cur[NF + j] += v
+        self.last_ts = ts
+        if count:
+            self.cur[F_EVENTS] += 1.0
+            if self.kind == 3:
+                self._count(i, ts, 1.0)
+
     def feed_trades(self, const long long[::1] ts, const double[::1] price, const double[::1] qty,
                     const signed char[::1] side):
         """Add trades (all good: the caller drops bad rows); returns ``(close_index, bars)``."""
         cdef Py_ssize_t i, n = ts.shape[0]
-        cdef double p, q
         for i in range(n):
-            self._time(i, ts[i])
-            p = price[i]
-            q = qty[i]
-            if isnan(self.cur[F_OPEN]):
-                self.cur[F_OPEN] = p
-                self.cur[F_HIGH] = p
-                self.cur[F_LOW] = p
-            else:
-                if p > self.cur[F_HIGH]:
-                    self.cur[F_HIGH] = p
-                if p < self.cur[F_LOW]:
-                    self.cur[F_LOW] = p
-            self.cur[F_CLOSE] = p
-            self.cur[F_VOLUME] += q
-            if side[i] > 0:
-                self.cur[F_BUY] += q
-            self.cur[F_DOLLAR] += p * q
-            self.cur[F_TRADES] += 1.0
-            self.cur[F_EVENTS] += 1.0
-            self._lp = p
-            self.last_ts = ts[i]
-            if self.kind == 1:
-                self._count(i, ts[i], 1.0)
-            elif self.kind == 2:
-                self._count(i, ts[i], q)
-            elif self.kind == 3:
-                self._count(i, ts[i], 1.0)
+            self._trade(i, ts[i], price[i], qty[i], side[i])
         return self._finish()
 
     def feed_sums(self, const long long[::1] ts, const double[:, :] values, const unsigned char[::1] counts):
@@ -216,18 +239,58 @@ cdef class BarBuilder:
         (non-finite entries are skipped). Only events with ``counts[i]`` count towards an event clock
         (a multi-row book message counts once, at its last row)."""
         cdef Py_ssize_t i, n = ts.shape[0]
-        cdef int j
-        cdef double v
         for i in range(n):
-            self._time(i, ts[i])
-            if values.shape[1] >= self.n_sums:
-                for j in range(self.n_sums):
-                    v = values[i, j]
-                    if v == v and fabs(v) != 1.0 / 0.0:
-                        self.cur[NF + j] += v
-            self.last_ts = ts[i]
-            if counts[i]:
-                self.cur[F_EVENTS] += 1.0
-                if self.kind == 3:
-                    self._count(i, ts[i], 1.0)
+            self._sum_row(i, ts[i], values, counts[i] != 0)
         return self._finish()
+
+
+cdef class BarClocks:
+    """Several bar builders fed together: one call per batch instead of one per clock.
+
+    ``feed_trades`` / ``feed_sums`` take the arguments of :class:`BarBuilder`'s and return
+    ``[(builder_position, close_index, bars), ...]`` for the builders that closed bars (usually none).
+    """
+    cdef list _builders
+    cdef readonly Py_ssize_t n
+
+    def __init__(self, builders):
+        self._builders = list(builders)
+        for b in self._builders:
+            if not isinstance(b, BarBuilder):
+                raise TypeError(f"not a BarBuilder: {b!r}")
+        self.n = len(self._builders)
+
+    @property
+    def builders(self):
+        return list(self._builders)
+
+    def feed_trades(self, const long long[::1] ts, const double[::1] price, const double[::1] qty,
+                    const signed char[::1] side):
+        cdef Py_ssize_t i, k, n = ts.shape[0]
+        cdef BarBuilder b
+        if price.shape[0] != n or qty.shape[0] != n or side.shape[0] != n:
+            raise ValueError("ts, price, qty and side must have the same length")
+        out = []
+        for k in range(self.n):
+            b = <BarBuilder>self._builders[k]
+            for i in range(n):
+                b._trade(i, ts[i], price[i], qty[i], side[i])
+            if b._m:
+                idx, bars = b._finish()
+                out.append((k, idx, bars))
+        return out
+
+    def feed_sums(self, const long long[::1] ts, const double[:, :] values, const unsigned char[::1] counts):
+        cdef Py_ssize_t i, k, n = ts.shape[0]
+        cdef BarBuilder b
+        if values.shape[0] != n or counts.shape[0] != n:
+            raise ValueError("ts, values and counts must have the same length")
+        out = []
+        for k in range(self.n):
+            b = <BarBuilder>self._builders[k]
+            for i in range(n):
+                b._sum_row(i, ts[i], values, counts[i] != 0)
+            if b._m:
+                idx, bars = b._finish()
+                out.append((k, idx, bars))
+        return out

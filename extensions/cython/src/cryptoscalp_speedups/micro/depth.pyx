@@ -16,14 +16,19 @@ Features per message, in order (``imbalance_levels`` = I entries, ``ofi_levels``
 
 All are NaN while a side is empty or the book is crossed (counted in ``one_sided`` / ``crossed``).
 Prices stay in ticks: every feature above is a ratio or a quantity, so the tick size does not matter.
+
+The levels live in the project's L2 book (``cryptoscalp_speedups.book.L2Book``: a dense window around
+the best level with an occupancy bitmap, an ordered map beyond), driven through its C API; its snapshot
+rule applies (a run of SNAPSHOT rows replaces each side it names). Malformed rows (side not +-1, price
+<= 0, quantity negative or not finite) are skipped and counted in ``rejected``.
 """
 
 import numpy as np
 cimport numpy as cnp
-from libc.math cimport NAN, isnan
-from libcpp.map cimport map as cmap
-from libcpp.utility cimport pair
-from cython.operator cimport dereference as deref, preincrement as inc
+from libc.math cimport NAN, isfinite, isnan
+from libc.stdint cimport int64_t
+
+from cryptoscalp_speedups.book cimport L2Book
 
 cnp.import_array()
 
@@ -32,12 +37,12 @@ cdef int LAST = 2
 
 
 cdef class DepthBook:
-    cdef cmap[long long, double] bids  # keyed by -price so both sides iterate best first
-    cdef cmap[long long, double] asks
+    cdef L2Book book
     cdef readonly int depth
     cdef readonly long long crossed
     cdef readonly long long one_sided
     cdef readonly long long messages
+    cdef readonly long long rejected
     cdef bint in_snapshot
     cdef bint resynced
     cdef bint has_prev
@@ -45,6 +50,8 @@ cdef class DepthBook:
     cdef double[::1] prev
     cdef long long[::1] imb_levels
     cdef long long[::1] ofi_levels
+    cdef int64_t[::1] keys
+    cdef double[::1] qtys
     cdef readonly int width
 
     def __init__(self, imbalance_levels=(1, 5), ofi_levels=(1, 5)):
@@ -58,68 +65,56 @@ cdef class DepthBook:
         self.width = 2 + len(il) + len(ol)
         self.top = np.empty(4 * self.depth, dtype=np.float64)
         self.prev = np.empty(4 * self.depth, dtype=np.float64)
+        self.keys = np.empty(self.depth, dtype=np.int64)
+        self.qtys = np.empty(self.depth, dtype=np.float64)
+        self.book = L2Book()
         self.reset()
 
     def reset(self):
-        self.bids.clear()
-        self.asks.clear()
+        self.book.clear()
         self.crossed = 0
         self.one_sided = 0
         self.messages = 0
+        self.rejected = 0
         self.in_snapshot = False
         self.resynced = False
         self.has_prev = False
 
     def best_bid(self):
         """Best bid ``(price_ticks, qty)`` or None."""
-        if self.bids.empty():
-            return None
-        it = self.bids.begin()
-        return (-deref(it).first, deref(it).second)
+        lv = self.levels(1, 1)
+        return lv[0] if lv else None
 
     def best_ask(self):
-        if self.asks.empty():
-            return None
-        it = self.asks.begin()
-        return (deref(it).first, deref(it).second)
+        lv = self.levels(-1, 1)
+        return lv[0] if lv else None
 
     def levels(self, int side, int n):
         """The best ``n`` levels of a side (1 bid, -1 ask) as ``[(price_ticks, qty), ...]``."""
-        out = []
-        cdef cmap[long long, double].iterator it
-        if side > 0:
-            it = self.bids.begin()
-            while it != self.bids.end() and len(out) < n:
-                out.append((-deref(it).first, deref(it).second))
-                inc(it)
+        prices, qtys = self.book.depth(1 if side > 0 else -1, n)
+        return [(int(p), float(q)) for p, q in zip(prices, qtys)]
+
+    cdef void _side(self, bint bids, Py_ssize_t at_px, Py_ssize_t at_q):
+        # the best ``depth`` levels of one side into top[at_px:], top[at_q:]; NaN / 0 past the last
+        cdef int L = self.depth, k
+        cdef Py_ssize_t got
+        if bids:
+            got = self.book._bids.walk(L, &self.keys[0], &self.qtys[0])
         else:
-            it = self.asks.begin()
-            while it != self.asks.end() and len(out) < n:
-                out.append((deref(it).first, deref(it).second))
-                inc(it)
-        return out
+            got = self.book._asks.walk(L, &self.keys[0], &self.qtys[0])
+        for k in range(L):
+            if k < got:
+                self.top[at_px + k] = -self.keys[k] if bids else self.keys[k]  # bid keys are -price
+                self.top[at_q + k] = self.qtys[k]
+            else:
+                self.top[at_px + k] = NAN
+                self.top[at_q + k] = 0.0
 
     cdef void _snap_top(self):
         # top = [bid_px(L), bid_qty(L), ask_px(L), ask_qty(L)], NaN past the last level
-        cdef int L = self.depth, k
-        cdef cmap[long long, double].iterator it = self.bids.begin()
-        for k in range(L):
-            if it != self.bids.end():
-                self.top[k] = -deref(it).first
-                self.top[L + k] = deref(it).second
-                inc(it)
-            else:
-                self.top[k] = NAN
-                self.top[L + k] = 0.0
-        it = self.asks.begin()
-        for k in range(L):
-            if it != self.asks.end():
-                self.top[2 * L + k] = deref(it).first
-                self.top[3 * L + k] = deref(it).second
-                inc(it)
-            else:
-                self.top[2 * L + k] = NAN
-                self.top[3 * L + k] = 0.0
+        cdef int L = self.depth
+        self._side(True, 0, L)
+        self._side(False, 2 * L, 3 * L)
 
     cdef void _features(self, double[:, ::1] out, Py_ssize_t r):
         cdef int L = self.depth, k, j, n, i
@@ -194,7 +189,8 @@ cdef class DepthBook:
               const double[::1] qty):
         """Apply rows; returns ``(message_end_index, features)`` with one feature row per LAST row."""
         cdef Py_ssize_t i, n = side.shape[0], m = 0
-        cdef long long key
+        if flags.shape[0] != n or price.shape[0] != n or qty.shape[0] != n:
+            raise ValueError("side, flags, price and qty must have the same length")
         for i in range(n):
             if flags[i] & LAST:
                 m += 1
@@ -206,24 +202,14 @@ cdef class DepthBook:
         for i in range(n):
             if flags[i] & SNAPSHOT:
                 if not self.in_snapshot:
-                    self.bids.clear()
-                    self.asks.clear()
                     self.in_snapshot = True
                     self.resynced = True
             else:
                 self.in_snapshot = False
-            if side[i] > 0:
-                key = -price[i]
-                if qty[i] > 0:
-                    self.bids[key] = qty[i]
-                else:
-                    self.bids.erase(key)
+            if (side[i] == 1 or side[i] == -1) and price[i] > 0 and isfinite(qty[i]) and qty[i] >= 0:
+                self.book.apply_flagged_c(side[i], price[i], qty[i], flags[i])
             else:
-                key = price[i]
-                if qty[i] > 0:
-                    self.asks[key] = qty[i]
-                else:
-                    self.asks.erase(key)
+                self.rejected += 1
             if flags[i] & LAST:
                 self.in_snapshot = False
                 self.messages += 1

@@ -9,6 +9,7 @@ module relies on; otherwise the dict book is used.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from typing import Any, Protocol
 
 import numpy as np
@@ -26,6 +27,9 @@ class Book(Protocol):
     def clear(self) -> None: ...
 
     def apply_levels(self, side: int, ticks: TickArray, qtys: QtyArray) -> None: ...
+
+    def apply_rows(self, rows: npt.NDArray[np.void]) -> None:
+        """BOOK_DELTA rows of one message (a snapshot's rows after :meth:`clear`)."""
 
     def best_bid(self) -> int | None: ...
 
@@ -58,6 +62,11 @@ class LocalBook:
             else:
                 pop(price, None)
 
+    def apply_rows(self, rows: npt.NDArray[np.void]) -> None:
+        bid = rows["side"] == _BID
+        self.apply_levels(_BID, rows["price_ticks"][bid], rows["qty"][bid])
+        self.apply_levels(-_BID, rows["price_ticks"][~bid], rows["qty"][~bid])
+
     def best_bid(self) -> int | None:
         return max(self.bids) if self.bids else None
 
@@ -74,12 +83,13 @@ class LocalBook:
 class KernelBook:
     """Adapter over ``cryptoscalp_speedups.book.L2Book`` (empty sides are its sentinels there, ``None`` here)."""
 
-    __slots__ = ("_book", "_no_ask", "_no_bid")
+    __slots__ = ("_apply_rows", "_book", "_no_ask", "_no_bid")
 
     def __init__(self, kernel: Any, no_bid: int, no_ask: int) -> None:
         self._book = kernel
         self._no_bid = no_bid
         self._no_ask = no_ask
+        self._apply_rows = _rows_applier(kernel)
 
     def clear(self) -> None:
         self._book.clear()
@@ -89,6 +99,9 @@ class KernelBook:
         if n:
             self._book.apply_columns(np.full(n, side, np.int8), np.asarray(ticks, np.int64),
                                      np.asarray(qtys, np.float64), np.zeros(n, np.uint8))
+
+    def apply_rows(self, rows: npt.NDArray[np.void]) -> None:
+        self._apply_rows(rows)
 
     def best_bid(self) -> int | None:
         value = int(self._book.best_bid())
@@ -101,6 +114,16 @@ class KernelBook:
     def depth(self, side: int, n: int) -> list[tuple[int, float]]:
         prices, qtys = self._book.depth(side, n)
         return list(zip(prices.tolist(), qtys.tolist(), strict=True))
+
+
+def _rows_applier(kernel: Any) -> Any:
+    """The cheapest way to hand rows to the kernel book: the compiled ``levels.apply_rows`` (no
+    Python-level dtype checks) when the level kernel is installed, else ``L2Book.apply_deltas``."""
+    from cryptoscalp_exchange_binance.kernels import KERNEL
+
+    if KERNEL is None:
+        return kernel.apply_deltas
+    return partial(KERNEL.apply_rows, kernel)
 
 
 def _kernel_book() -> Book | None:

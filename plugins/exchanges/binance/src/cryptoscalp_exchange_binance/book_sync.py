@@ -168,5 +168,8 @@ class DepthSync:
 
     def _apply(self, depth: Depth) -> None:
         book = self.book
+        if depth.rows is not None:
+            book.apply_rows(depth.rows)
+            return
         book.apply_levels(_BID, depth.bid_ticks, depth.bid_qty)
         book.apply_levels(_ASK, depth.ask_ticks, depth.ask_qty)

@@ -50,7 +50,9 @@ class PriceGrid:
 @dataclass(slots=True)
 class Depth:
     """A diff (``first``/``last``/``prev`` = Binance ``U``/``u``/``pu``) or, with ``prev == -1``, a REST
-    snapshot at ``lastUpdateId`` (``first == last``)."""
+    snapshot at ``lastUpdateId`` (``first == last``). With the compiled parser the levels arrive as
+    ready BOOK_DELTA ``rows`` (flags of their kind: ``SNAPSHOT`` for a snapshot) and the four level
+    arrays stay empty."""
 
     first: int
     last: int
@@ -60,6 +62,7 @@ class Depth:
     bid_qty: Qty | list[float]
     ask_ticks: Ticks | list[int]
     ask_qty: Qty | list[float]
+    rows: npt.NDArray[np.void] | None = None
 
 
 def convert_levels(levels: list[Level], grid: PriceGrid) -> tuple[Ticks, Qty]:
@@ -94,6 +97,12 @@ def _reason(prices: Qty, ratio: Qty, ticks: Qty, qtys: Qty) -> str:
 
 def depth_rows(depth: Depth, ts_recv: int, instrument: int, flags: int) -> npt.NDArray[np.void]:
     """BOOK_DELTA rows of one message: bids then asks, ``LAST`` on the final row."""
+    rows = depth.rows
+    if rows is not None:
+        # Built when the frame arrived; a diff held through a resync is emitted with the resync's time.
+        if len(rows) and rows["ts_recv"][0] != ts_recv:
+            rows["ts_recv"] = ts_recv
+        return rows
     nb = len(depth.bid_ticks)
     n = nb + len(depth.ask_ticks)
     rows = np.empty(n, BOOK_DELTA_DTYPE)

@@ -17,6 +17,7 @@ import msgspec
 import orjson
 
 Level = tuple[float, float]
+TextLevel = tuple[str, str]  # the venue's decimal strings, for the exact compiled converter
 
 
 class Trade(msgspec.Struct, tag_field="e", tag="trade"):
@@ -61,6 +62,19 @@ class DepthUpdate(msgspec.Struct, tag_field="e", tag="depthUpdate"):
     T: int = 0
 
 
+class DepthUpdateText(msgspec.Struct, tag_field="e", tag="depthUpdate"):
+    """:class:`DepthUpdate` with the levels kept as text (used with ``cryptoscalp_speedups.levels``)."""
+
+    E: int
+    s: str
+    U: int
+    u: int
+    pu: int
+    b: list[TextLevel]
+    a: list[TextLevel]
+    T: int = 0
+
+
 class MarkPrice(msgspec.Struct, tag_field="e", tag="markPriceUpdate"):
     E: int
     s: str
@@ -80,6 +94,13 @@ class Envelope(msgspec.Struct):
     data: Payload
 
 
+class EnvelopeText(msgspec.Struct):
+    """:class:`Envelope` whose depth diffs keep their levels as text."""
+
+    stream: str
+    data: Trade | AggTrade | BookTicker | DepthUpdateText | MarkPrice
+
+
 class DepthSnapshot(msgspec.Struct):
     """``GET /fapi/v1/depth`` response."""
 
@@ -90,8 +111,20 @@ class DepthSnapshot(msgspec.Struct):
     T: int = 0
 
 
+class DepthSnapshotText(msgspec.Struct):
+    """:class:`DepthSnapshot` with the levels kept as text."""
+
+    lastUpdateId: int  # noqa: N815  (the venue's field name)
+    bids: list[TextLevel]
+    asks: list[TextLevel]
+    E: int = 0
+    T: int = 0
+
+
 ENVELOPE_DECODER: Final = msgspec.json.Decoder(Envelope, strict=False)
 SNAPSHOT_DECODER: Final = msgspec.json.Decoder(DepthSnapshot, strict=False)
+ENVELOPE_TEXT_DECODER: Final = msgspec.json.Decoder(EnvelopeText, strict=False)
+SNAPSHOT_TEXT_DECODER: Final = msgspec.json.Decoder(DepthSnapshotText, strict=False)
 KNOWN_EVENTS: Final = frozenset({"trade", "aggTrade", "bookTicker", "depthUpdate", "markPriceUpdate"})
 
 

@@ -13,24 +13,29 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from typing import Final
+from typing import Any, Final
 
 import msgspec
 import numpy as np
+import numpy.typing as npt
 
-from cryptoscalp_core.domain.events import MARK_DTYPE, QUOTE_DTYPE, TRADE_DTYPE, EventKind, Side
+from cryptoscalp_core.domain.events import MARK_DTYPE, QUOTE_DTYPE, TRADE_DTYPE, BookFlag, EventKind, Side
 from cryptoscalp_core.domain.instrument import Instrument
 from cryptoscalp_core.ports.market_feed import EventBatch, FeedStats
 from cryptoscalp_exchange_binance.book import Book, make_book
 from cryptoscalp_exchange_binance.book_sync import DepthSync
 from cryptoscalp_exchange_binance.depth import Depth, LevelError, PriceGrid, convert_levels
 from cryptoscalp_exchange_binance.drops import DropLog
+from cryptoscalp_exchange_binance.kernels import KERNEL, ROWS
 from cryptoscalp_exchange_binance.messages import (
     ENVELOPE_DECODER,
+    ENVELOPE_TEXT_DECODER,
     SNAPSHOT_DECODER,
+    SNAPSHOT_TEXT_DECODER,
     AggTrade,
     BookTicker,
     DepthUpdate,
+    DepthUpdateText,
     MarkPrice,
     Trade,
     classify_failure,
@@ -42,16 +47,36 @@ _NAN: Final = math.nan
 _BUY: Final = int(Side.BUY)
 _SELL: Final = int(Side.SELL)
 _NO_BATCHES: Final[list[EventBatch]] = []
+_NONE: Final = int(BookFlag.NONE)
+_LAST: Final = int(BookFlag.LAST)
+_SNAP: Final = int(BookFlag.SNAPSHOT)
+_SNAP_LAST: Final = int(BookFlag.SNAPSHOT | BookFlag.LAST)
+_NO_TICKS: Final = np.empty(0, np.int64)
+_NO_QTY: Final = np.empty(0, np.float64)
+# The compiled parser's reasons for text that is not a level at all: what msgspec calls a bad field on
+# the numpy path (the two paths count the same drops).
+_NOT_A_LEVEL: Final = frozenset({"bad_price", "bad_qty", "bad_level"})
+
+
+def _numpy_row(dtype: np.dtype[np.void]) -> Callable[..., npt.NDArray[np.void]]:
+    return lambda *row: np.array([row], dtype)
+
+
+# One-row arrays of single events: compiled when available (see kernels), same arrays either way.
+_trade_row: Final = ROWS.trade_row if ROWS is not None else _numpy_row(TRADE_DTYPE)
+_quote_row: Final = ROWS.quote_row if ROWS is not None else _numpy_row(QUOTE_DTYPE)
+_mark_row: Final = ROWS.mark_row if ROWS is not None else _numpy_row(MARK_DTYPE)
 
 
 class SymbolState:
     """Per-instrument state: index in the run's table, tick grid, last sequence seen per stream."""
 
-    __slots__ = ("grid", "index", "last_mark", "last_quote", "last_trade", "sync")
+    __slots__ = ("grid", "index", "last_mark", "last_quote", "last_trade", "scale", "sync")
 
-    def __init__(self, index: int, grid: PriceGrid, sync: DepthSync) -> None:
+    def __init__(self, index: int, grid: PriceGrid, sync: DepthSync, scale: Any = None) -> None:
         self.index = index
         self.grid = grid
+        self.scale = scale  # the compiled parser's exact tick scale, when it is used
         self.sync = sync
         self.last_trade = -1
         self.last_quote = -1
@@ -73,19 +98,28 @@ def _qty_reason(value: float, *, positive: bool) -> str | None:
 
 
 class StreamParser:
-    """Turns frames into batches for ``instruments`` (all of one venue), keeping a book per instrument."""
+    """Turns frames into batches for ``instruments`` (all of one venue), keeping a book per instrument.
+
+    ``compiled`` (default: whenever ``cryptoscalp_speedups.levels`` is installed) reads depth levels as
+    text and converts them exactly in C; ``False`` keeps the pure numpy path."""
 
     def __init__(self, instruments: Sequence[tuple[int, Instrument]], stats: FeedStats, drops: DropLog,
                  request_snapshot: Callable[[int], None], *, max_buffer: int = 10_000,
-                 book_factory: Callable[[], Book] = make_book) -> None:
+                 book_factory: Callable[[], Book] = make_book, compiled: bool | None = None) -> None:
         self.stats = stats
         self.drops = drops
         self.symbols: dict[str, SymbolState] = {}
         self.by_index: dict[int, SymbolState] = {}
+        kernel: Any = KERNEL if compiled is not False else None
+        if compiled and kernel is None:
+            raise ValueError("the compiled level parser (cryptoscalp-speedups) is not installed")
+        self._kernel: Any = kernel
+        self._envelope = ENVELOPE_DECODER if kernel is None else ENVELOPE_TEXT_DECODER
         for index, inst in instruments:
             sync = DepthSync(index, inst.symbol, book_factory(), stats, drops, request_snapshot,
                              max_buffer=max_buffer)
-            state = SymbolState(index, PriceGrid(inst.tick_size), sync)
+            scale = None if kernel is None else kernel.TickScale(inst.tick_size)
+            state = SymbolState(index, PriceGrid(inst.tick_size), sync, scale)
             self.symbols[inst.symbol.upper()] = state
             self.by_index[index] = state
 
@@ -93,7 +127,7 @@ class StreamParser:
         """One combined-stream frame → 0..2 batches (a depth diff that completes a resync gives the
         snapshot and the buffered diffs in one batch)."""
         try:
-            data = ENVELOPE_DECODER.decode(raw).data
+            data = self._envelope.decode(raw).data
         except (msgspec.DecodeError, msgspec.ValidationError):
             self.drops.drop(classify_failure(raw))
             return _NO_BATCHES
@@ -104,6 +138,8 @@ class StreamParser:
         kind = type(data)
         if kind is BookTicker:
             return self._quote(data, state, ts_recv)  # type: ignore[arg-type]
+        if kind is DepthUpdateText:
+            return self._diff_text(data, state, ts_recv)  # type: ignore[arg-type]
         if kind is DepthUpdate:
             return self._diff(data, state, ts_recv)  # type: ignore[arg-type]
         if kind is Trade or kind is AggTrade:
@@ -113,6 +149,8 @@ class StreamParser:
     def on_snapshot(self, index: int, body: bytes, ts_recv: int) -> list[EventBatch]:
         """A REST ``/fapi/v1/depth`` body for instrument ``index``."""
         state = self.by_index[index]
+        if self._kernel is not None:
+            return self._snapshot_text(state, body, ts_recv)
         try:
             snap = SNAPSHOT_DECODER.decode(body)
             bt, bq = convert_levels(snap.bids, state.grid)
@@ -134,6 +172,33 @@ class StreamParser:
             return _NO_BATCHES
         return [EventBatch(EventKind.BOOK_DELTA, rows)]
 
+    def _snapshot_text(self, state: SymbolState, body: bytes, ts_recv: int) -> list[EventBatch]:
+        kernel = self._kernel
+        try:
+            snap = SNAPSHOT_TEXT_DECODER.decode(body)
+            lid = snap.lastUpdateId
+            if not 0 <= lid < 2**62:
+                raise msgspec.ValidationError("lastUpdateId out of range")
+            ts_event = _ms_ns(snap.T or snap.E)
+            rows = kernel.levels_to_rows(snap.bids, snap.asks, state.scale, ts_event, ts_recv, state.index,
+                                         _SNAP, _SNAP_LAST, lid, lid, -1)
+        except (msgspec.DecodeError, msgspec.ValidationError):
+            self.drops.drop("bad_snapshot", state.sync.label)
+            state.sync.snapshot_requested = False
+            state.sync.force_resync()
+            return _NO_BATCHES
+        except kernel.LevelError as bad:
+            reason = "bad_snapshot" if bad.reason in _NOT_A_LEVEL else f"bad_snapshot_{bad.reason}"
+            self.drops.drop(reason, state.sync.label)
+            state.sync.snapshot_requested = False
+            state.sync.force_resync()
+            return _NO_BATCHES
+        depth = Depth(lid, lid, -1, ts_event, _NO_TICKS, _NO_QTY, _NO_TICKS, _NO_QTY, rows)
+        out = state.sync.on_snapshot(depth, ts_recv)
+        if out is None or not len(out):
+            return _NO_BATCHES
+        return [EventBatch(EventKind.BOOK_DELTA, out)]
+
     # -- kinds ------------------------------------------------------------------------------------------
     def _trade(self, d: Trade | AggTrade, state: SymbolState, ts_recv: int) -> list[EventBatch]:
         trade_id = d.t if type(d) is Trade else d.a  # type: ignore[union-attr]
@@ -146,8 +211,8 @@ class StreamParser:
             self.drops.drop(reason, "trade")
             return _NO_BATCHES
         state.last_trade = trade_id
-        row = (d.T * 1_000_000, ts_recv, state.index, _SELL if d.m else _BUY, trade_id, d.p, d.q)
-        return [EventBatch(EventKind.TRADE, np.array([row], TRADE_DTYPE))]
+        rows = _trade_row(d.T * 1_000_000, ts_recv, state.index, _SELL if d.m else _BUY, trade_id, d.p, d.q)
+        return [EventBatch(EventKind.TRADE, rows)]
 
     def _quote(self, d: BookTicker, state: SymbolState, ts_recv: int) -> list[EventBatch]:
         if d.u <= state.last_quote:
@@ -161,8 +226,8 @@ class StreamParser:
             self.drops.drop(reason, "bookTicker")
             return _NO_BATCHES
         state.last_quote = d.u
-        row = (ts_ms * 1_000_000, ts_recv, state.index, d.u, d.b, d.B, d.a, d.A)
-        return [EventBatch(EventKind.QUOTE, np.array([row], QUOTE_DTYPE))]
+        rows = _quote_row(ts_ms * 1_000_000, ts_recv, state.index, d.u, d.b, d.B, d.a, d.A)
+        return [EventBatch(EventKind.QUOTE, rows)]
 
     def _mark(self, d: MarkPrice, state: SymbolState, ts_recv: int) -> list[EventBatch]:
         if state.last_mark >= d.E:
@@ -183,8 +248,8 @@ class StreamParser:
             self.drops.drop(reason, "markPrice")
             return _NO_BATCHES
         state.last_mark = d.E
-        row = (d.E * 1_000_000, ts_recv, state.index, d.p, index, rate, d.T * 1_000_000)
-        return [EventBatch(EventKind.MARK, np.array([row], MARK_DTYPE))]
+        rows = _mark_row(d.E * 1_000_000, ts_recv, state.index, d.p, index, rate, d.T * 1_000_000)
+        return [EventBatch(EventKind.MARK, rows)]
 
     def _diff(self, d: DepthUpdate, state: SymbolState, ts_recv: int) -> list[EventBatch]:
         ts_ms = d.T or d.E
@@ -199,6 +264,25 @@ class StreamParser:
             self.drops.drop(str(bad.args[0]), state.sync.label)
             return _NO_BATCHES
         rows = state.sync.on_diff(Depth(d.U, d.u, d.pu, ts_ms * 1_000_000, bt, bq, at, aq), ts_recv)
+        if rows is None or not len(rows):
+            return _NO_BATCHES
+        return [EventBatch(EventKind.BOOK_DELTA, rows)]
+
+
+    def _diff_text(self, d: DepthUpdateText, state: SymbolState, ts_recv: int) -> list[EventBatch]:
+        ts_ms = d.T or d.E
+        if not (0 <= d.U <= d.u < 2**62 and -1 <= d.pu < 2**62 and 0 < ts_ms < _MAX_MS):
+            self.drops.drop("bad_sequence", state.sync.label)
+            return _NO_BATCHES
+        try:
+            levels = self._kernel.levels_to_rows(d.b, d.a, state.scale, ts_ms * 1_000_000, ts_recv, state.index,
+                                                 _NONE, _LAST, d.U, d.u, d.pu)
+        except self._kernel.LevelError as bad:
+            # Dropping the whole diff keeps the book honest: the next diff's pu shows the hole.
+            self.drops.drop("bad_field" if bad.reason in _NOT_A_LEVEL else bad.reason, state.sync.label)
+            return _NO_BATCHES
+        depth = Depth(d.U, d.u, d.pu, ts_ms * 1_000_000, _NO_TICKS, _NO_QTY, _NO_TICKS, _NO_QTY, levels)
+        rows = state.sync.on_diff(depth, ts_recv)
         if rows is None or not len(rows):
             return _NO_BATCHES
         return [EventBatch(EventKind.BOOK_DELTA, rows)]

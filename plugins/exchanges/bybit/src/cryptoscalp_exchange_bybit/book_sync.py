@@ -22,17 +22,18 @@ from __future__ import annotations
 import time
 from enum import IntEnum
 from itertools import chain
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
 
 from cryptoscalp_core.domain.events import BOOK_DELTA_DTYPE, BookFlag, Side
 from cryptoscalp_core.ports.market_feed import FeedStats
-from cryptoscalp_exchange_bybit.book import L2BookLike
+from cryptoscalp_exchange_bybit.book import KernelBook, L2BookLike
 from cryptoscalp_exchange_bybit.drops import DropLog
+from cryptoscalp_exchange_bybit.kernels import LEVELS
 from cryptoscalp_exchange_bybit.ticks import TickGrid
-from cryptoscalp_exchange_bybit.wire import BookData
+from cryptoscalp_exchange_bybit.wire import BookData, BookText
 
 _SNAP: Final = int(BookFlag.SNAPSHOT)
 _LAST: Final = int(BookFlag.LAST)
@@ -82,17 +83,28 @@ def book_rows(data: BookData, grid: TickGrid, instrument: int, ts_event: int, ts
 
 class BookSync:
     """Sync state machine of one book topic. :meth:`on_message` returns the rows to emit (or ``None``);
-    :attr:`needs_resync` tells the connection to resubscribe the topic."""
+    :attr:`needs_resync` tells the connection to resubscribe the topic.
 
-    __slots__ = ("_drops", "_stats", "awaiting_since", "book", "grid", "instrument", "last_u", "needs_resync",
-                 "state", "topic")
+    ``compiled`` (default: whenever ``cryptoscalp_speedups.levels`` passes its self-check) converts the
+    levels exactly in C and, with the kernel book, applies them in the same call; :attr:`text_levels`
+    then tells the router to decode levels as text. ``False`` keeps the numpy path."""
+
+    __slots__ = ("_drops", "_kernel", "_scale", "_stats", "awaiting_since", "book", "grid", "instrument", "last_u",
+                 "needs_resync", "state", "text_levels", "topic")
 
     def __init__(self, instrument: int, topic: str, grid: TickGrid, stats: FeedStats, drops: DropLog,
-                 book: L2BookLike | None = None) -> None:
+                 book: L2BookLike | None = None, *, compiled: bool | None = None) -> None:
         self.instrument = instrument
         self.topic = topic
         self.grid = grid
         self.book = book
+        if compiled and LEVELS is None:
+            raise ValueError("the compiled level parser (cryptoscalp-speedups) is not installed")
+        use_kernel = compiled is not False and LEVELS is not None
+        self._scale: Any = LEVELS.TickScale(grid.tick_size) if use_kernel else None
+        #: the kernel ``L2Book`` the levels are applied to inside the compiled call (else ``None``)
+        self._kernel: Any = book.kernel if use_kernel and isinstance(book, KernelBook) else None
+        self.text_levels = use_kernel
         self.state = SyncState.AWAITING
         self.last_u = -1
         self.needs_resync = False
@@ -107,11 +119,30 @@ class BookSync:
         self.needs_resync = False
         self.awaiting_since = time.monotonic()
 
-    def on_message(self, is_snapshot: bool, data: BookData, ts_event: int,
+    def _rows(self, data: BookData | BookText, ts_event: int, ts_recv: int, snapshot: bool,
+              prev_u: int) -> tuple[npt.NDArray[np.void] | None, str | None, bool]:
+        """``(rows, reason, applied)``: the message's rows (``None`` when it has no level), the reason it
+        is refused, and whether the rows were already applied to the book (the compiled path)."""
+        if self._scale is None:
+            rows, reason = book_rows(data, self.grid, self.instrument, ts_event, ts_recv, snapshot,  # type: ignore[arg-type]
+                                     prev_u)
+            return rows, reason, False
+        flags = _SNAP if snapshot else 0
+        kernel = self._kernel
+        if snapshot and kernel is not None and not (data.b or data.a):
+            return None, None, False
+        try:
+            rows = LEVELS.levels_to_rows(data.b, data.a, self._scale, ts_event, ts_recv, self.instrument, flags,
+                                         flags | _LAST, data.u, data.u, -1 if snapshot else prev_u, kernel)
+        except LEVELS.LevelError as bad:
+            return None, bad.reason, False
+        return (rows if len(rows) else None), None, kernel is not None
+
+    def on_message(self, is_snapshot: bool, data: BookData | BookText, ts_event: int,
                    ts_recv: int) -> npt.NDArray[np.void] | None:
         u = data.u
         if is_snapshot or u == 1:
-            rows, reason = book_rows(data, self.grid, self.instrument, ts_event, ts_recv, True, -1)
+            rows, reason, applied = self._rows(data, ts_event, ts_recv, True, -1)
             if reason is not None:
                 self._drops.drop(reason, self.topic, len(data.b) + len(data.a))
                 self._resync()
@@ -120,7 +151,7 @@ class BookSync:
                 # The venue replaced the book by itself (rule 1 or a service restart, rule 2).
                 self._stats.resyncs += 1
             self.state, self.last_u = SyncState.LIVE, u
-            if self.book is not None:
+            if self.book is not None and not applied:
                 if rows is not None:
                     self.book.apply_deltas(rows)
                 else:
@@ -140,13 +171,13 @@ class BookSync:
             return None
         last = self.last_u
         if u == last + 1:
-            rows, reason = book_rows(data, self.grid, self.instrument, ts_event, ts_recv, False, last)
+            rows, reason, applied = self._rows(data, ts_event, ts_recv, False, last)
             if reason is not None:
                 self._drops.drop(reason, self.topic, len(data.b) + len(data.a))
                 self._resync()
                 return None
             self.last_u = u
-            if rows is not None and self.book is not None:
+            if rows is not None and self.book is not None and not applied:
                 self.book.apply_deltas(rows)
             return rows
         if u <= last:

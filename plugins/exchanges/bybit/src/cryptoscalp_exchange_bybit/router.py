@@ -17,7 +17,7 @@ from cryptoscalp_core.ports.market_feed import EventBatch
 from cryptoscalp_exchange_bybit.book_sync import BookSync
 from cryptoscalp_exchange_bybit.drops import DropLog
 from cryptoscalp_exchange_bybit.streams import QuoteState, TickerState, trade_rows
-from cryptoscalp_exchange_bybit.wire import BOOK, FRAME, TRADES, DecodeError, Frame
+from cryptoscalp_exchange_bybit.wire import BOOK, BOOK_TEXT, FRAME, TRADES, DecodeError, Frame
 
 _MS: Final = 1_000_000
 
@@ -94,7 +94,7 @@ class FrameRouter:
             sync = topic.sync
             assert sync is not None
             try:
-                data = BOOK.decode(frame.data)
+                data = (BOOK_TEXT if sync.text_levels else BOOK).decode(frame.data)
             except DecodeError:
                 self._bad(topic, "book data")
                 return None

@@ -20,12 +20,13 @@ GRID_TOLERANCE: Final = 1e-6
 class TickGrid:
     """Converts prices of one instrument (tick size given as a Decimal) to int64 ticks."""
 
-    __slots__ = ("tick",)
+    __slots__ = ("tick", "tick_size")
 
     def __init__(self, tick_size: Decimal) -> None:
         if tick_size <= 0:
             raise ValueError(f"tick size must be positive, got {tick_size}")
         self.tick = float(tick_size)
+        self.tick_size = tick_size  # exact, for the compiled converter
 
     def to_ticks(self, prices: npt.NDArray[np.float64]) -> tuple[npt.NDArray[np.int64], str | None]:
         """``(ticks, None)``, or ``(…, reason)`` naming the first rule a price breaks: ``non_finite_price``,

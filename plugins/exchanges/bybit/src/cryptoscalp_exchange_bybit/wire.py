@@ -38,6 +38,16 @@ class BookData(msgspec.Struct, frozen=True):
     seq: int = -1
 
 
+class BookText(msgspec.Struct, frozen=True):
+    """:class:`BookData` with the levels kept as the venue's text, for the exact compiled converter."""
+
+    s: str
+    b: list[tuple[str, str]]
+    a: list[tuple[str, str]]
+    u: int
+    seq: int = -1
+
+
 class TradeData(msgspec.Struct, frozen=True):
     """One entry of ``publicTrade.{symbol}`` data. ``S`` is the taker side, ``i`` the trade id (a UUID for
     linear contracts), ``BT`` marks a block trade."""
@@ -54,6 +64,7 @@ class TradeData(msgspec.Struct, frozen=True):
 
 FRAME: Final = msgspec.json.Decoder(Frame)
 BOOK: Final = msgspec.json.Decoder(BookData, strict=False)
+BOOK_TEXT: Final = msgspec.json.Decoder(BookText)
 TRADES: Final = msgspec.json.Decoder(list[TradeData], strict=False)
 
 #: What decoding can raise for bytes that are not a well-formed frame of the expected shape.

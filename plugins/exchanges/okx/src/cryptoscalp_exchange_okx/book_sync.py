@@ -27,6 +27,7 @@ import numpy.typing as npt
 from cryptoscalp_core.domain.events import BOOK_DELTA_DTYPE, BookFlag, Side
 from cryptoscalp_core.ports.market_feed import FeedStats
 from cryptoscalp_exchange_okx.book import OkxBook
+from cryptoscalp_exchange_okx.kernels import LEVELS, RAWBOOK
 from cryptoscalp_exchange_okx.prices import OffGridPriceError, TickParser
 
 _BID, _ASK = int(Side.BUY), int(Side.SELL)
@@ -45,16 +46,24 @@ class BadLevelError(ValueError):
 
 
 class BookSync:
-    """Sequencing, checksum and the local book of one instrument's L2 channel."""
+    """Sequencing, checksum and the local book of one instrument's L2 channel.
 
-    __slots__ = ("book", "checksums", "index", "last_seq", "parse_ticks", "state", "stats", "symbol",
+    ``compiled`` (default: whenever the kernels of ``cryptoscalp-speedups`` pass their self-check) keeps
+    the book in ``RawBook`` and converts, applies and writes the rows of a message in one C call;
+    ``False`` keeps the pure-Python :class:`OkxBook` path. Both give the same rows, book and checksum."""
+
+    __slots__ = ("_scale", "book", "checksums", "index", "last_seq", "parse_ticks", "state", "stats", "symbol",
                  "verify", "wants_resubscribe")
 
     def __init__(self, symbol: str, index: int, parse_ticks: TickParser, stats: FeedStats, *,
-                 verify_checksum: bool = True) -> None:
+                 verify_checksum: bool = True, compiled: bool | None = None) -> None:
         self.symbol, self.index, self.parse_ticks, self.stats = symbol, index, parse_ticks, stats
         self.verify = verify_checksum
-        self.book = OkxBook()
+        if compiled and RAWBOOK is None:
+            raise ValueError("the compiled book kernels (cryptoscalp-speedups) are not installed")
+        use_kernel = compiled is not False and RAWBOOK is not None
+        self._scale: Any = LEVELS.TickScale(parse_ticks.tick_size) if use_kernel else None
+        self.book: Any = RAWBOOK.RawBook() if use_kernel else OkxBook()
         self.state = BookState.WAITING
         self.last_seq: int | None = None
         self.wants_resubscribe = False
@@ -135,6 +144,12 @@ class BookSync:
         seq_id = seq if type(seq) is int else -1
         prev = data.get("prevSeqId")
         prev_id = prev if type(prev) is int else -1
+        if self._scale is not None:
+            # Exact ticks, book update and rows in one C call; a bad level raises (a ValueError) before
+            # anything is applied.
+            rows = self.book.apply(data["bids"], data["asks"], self._scale, ts_event, ts_recv, self.index, flag,
+                                   last_flag, seq_id, seq_id, prev_id)
+            return rows if len(rows) else None
         index, parse, book_set = self.index, self.parse_ticks, self.book.set_level
         out: list[tuple[int, int, int, int, int, int, int, int, int, float]] = []
         append = out.append

@@ -12,14 +12,26 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from cryptoscalp_core.domain.events import MARK_DTYPE, QUOTE_DTYPE, TRADE_DTYPE, EventKind, Side
 from cryptoscalp_core.ports.market_feed import EventBatch, FeedStats
 from cryptoscalp_exchange_okx.book_sync import BookState, BookSync
+from cryptoscalp_exchange_okx.kernels import ROWS
 
 _BUY, _SELL = int(Side.BUY), int(Side.SELL)
 _NAN = math.nan
 _MS = 1_000_000
+
+
+def _numpy_row(dtype: np.dtype[np.void]) -> Callable[..., npt.NDArray[np.void]]:
+    return lambda *row: np.array([row], dtype=dtype)
+
+
+# One-row arrays of single events: compiled when available (see kernels), the same arrays either way.
+_trade_row = ROWS.trade_row if ROWS is not None else _numpy_row(TRADE_DTYPE)
+_quote_row = ROWS.quote_row if ROWS is not None else _numpy_row(QUOTE_DTYPE)
+_mark_row = ROWS.mark_row if ROWS is not None else _numpy_row(MARK_DTYPE)
 
 
 def _price(text: Any) -> float:
@@ -93,6 +105,16 @@ class PushDecoder:
         return None if rows is None else EventBatch(EventKind.BOOK_DELTA, rows)
 
     def _trades(self, data: list[Any], index: int, ts_recv: int) -> EventBatch:
+        if len(data) == 1:  # the usual push: one trade
+            item = data[0]
+            side = item["side"]
+            qty = _qty(item["sz"])
+            if qty == 0.0:
+                raise ValueError("zero-size trade")
+            return EventBatch(EventKind.TRADE, _trade_row(
+                int(item["ts"]) * _MS, ts_recv, index,
+                _BUY if side == "buy" else _SELL if side == "sell" else _bad_side(side),
+                int(item["tradeId"]), _price(item["px"]), qty))
         out = []
         for item in data:
             side = item["side"]
@@ -108,21 +130,21 @@ class PushDecoder:
         item = data[0]
         bid, ask = item["bids"][0], item["asks"][0]
         seq = item.get("seqId")
-        row = (int(item["ts"]) * _MS, ts_recv, index, seq if type(seq) is int else -1,
-               _price(bid[0]), _qty(bid[1]), _price(ask[0]), _qty(ask[1]))
-        return EventBatch(EventKind.QUOTE, np.array([row], dtype=QUOTE_DTYPE))
+        return EventBatch(EventKind.QUOTE, _quote_row(
+            int(item["ts"]) * _MS, ts_recv, index, seq if type(seq) is int else -1,
+            _price(bid[0]), _qty(bid[1]), _price(ask[0]), _qty(ask[1])))
 
     def _ticker(self, data: list[Any], index: int, ts_recv: int) -> EventBatch:
         item = data[0]
-        row = (int(item["ts"]) * _MS, ts_recv, index, -1, _price(item["bidPx"]), _qty(item["bidSz"]),
-               _price(item["askPx"]), _qty(item["askSz"]))
-        return EventBatch(EventKind.QUOTE, np.array([row], dtype=QUOTE_DTYPE))
+        return EventBatch(EventKind.QUOTE, _quote_row(
+            int(item["ts"]) * _MS, ts_recv, index, -1, _price(item["bidPx"]), _qty(item["bidSz"]),
+            _price(item["askPx"]), _qty(item["askSz"])))
 
     def _mark(self, data: list[Any], index: int, ts_recv: int) -> EventBatch:
         item = data[0]
         rate, next_ts = self._funding.get(index, (_NAN, 0))
-        row = (int(item["ts"]) * _MS, ts_recv, index, _price(item["markPx"]), _NAN, rate, next_ts)
-        return EventBatch(EventKind.MARK, np.array([row], dtype=MARK_DTYPE))
+        return EventBatch(EventKind.MARK, _mark_row(int(item["ts"]) * _MS, ts_recv, index, _price(item["markPx"]),
+                                                    _NAN, rate, next_ts))
 
     def _funding_rate(self, data: list[Any], index: int, ts_recv: int) -> None:
         # OKX pushes funding separately from the mark; the next MARK row of the instrument carries it.

@@ -19,12 +19,13 @@ class OffGridPriceError(ValueError):
 class TickParser:
     """``str`` → int ticks for one instrument's tick size; raises :class:`OffGridPriceError` for a bad price."""
 
-    __slots__ = ("_cache", "_exp", "_limit", "_mant")
+    __slots__ = ("_cache", "_exp", "_limit", "_mant", "tick_size")
 
     def __init__(self, tick_size: Decimal, cache_limit: int = 65_536) -> None:
         sign, digits, exponent = tick_size.normalize().as_tuple()
         if sign or not isinstance(exponent, int) or tick_size <= 0:
             raise ValueError(f"tick size must be positive and finite, got {tick_size}")
+        self.tick_size = tick_size
         # tick = mant * 10**-exp (exp may be negative for ticks like 10)
         self._mant = int("".join(map(str, digits)))
         self._exp = -exponent

@@ -2,15 +2,16 @@
 
 Names are ``<source>.<clock>.<feature>``: ``source`` is ``trade`` (trade prices and volumes), ``quote``
 (best bid/offer updates), ``book`` (the L2 depth book), or ``time`` (the row's own timestamp);
-``clock`` is a bar clock (``time1s``, ``tick100``…) or ``event`` for per-event
-features. ``warmup`` is the number of bars (per-event features: events) an instrument must have seen
-before the feature has a value: TA-Lib's lookback plus one for the TA families.
+``clock`` is a bar clock (``time1s``, ``tick100``…) or ``event`` for per-event features; cross-asset
+columns are ``xasset.<time clock>.<corr|beta>_<w>.<venue:SYMBOL>``. ``warmup`` is the number of bars
+(per-event features: events) an instrument must have seen before the feature has a value: TA-Lib's
+lookback plus one for the TA families.
 """
 
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +19,7 @@ from cryptoscalp_features_streaming.config import StreamingFeaturesConfig
 
 FAMILIES = ("ma", "rsi", "stoch", "cci", "willr", "mfi", "macd", "bbands", "keltner", "atr", "adx", "obv",
             "vwap", "returns", "rv", "zscore", "ofi", "tfi", "vpin", "kyle", "amihud", "spread", "depth",
-            "microprice", "intensity", "tod")
+            "microprice", "intensity", "tod", "xasset")
 MACD_PARAMS = ((12, 26, 9), (5, 35, 5))
 STOCH_PARAMS = ((14, 3, 3), (5, 3, 3))
 HLC = ("high", "low", "close")
@@ -129,15 +130,30 @@ def event_features(cfg: StreamingFeaturesConfig) -> list[FeatureSpec]:
     return out
 
 
-def build_catalogue(cfg: StreamingFeaturesConfig) -> list[FeatureSpec]:
-    """Every feature the configuration's clocks, windows and levels define (before selection)."""
+def xasset_features(cfg: StreamingFeaturesConfig, instruments: Sequence[str]) -> list[FeatureSpec]:
+    """Cross-asset columns, one per (clock, stat, window, other instrument); none without ``xasset`` or
+    with fewer than two instruments. ``ValueError`` for a reference that is not an instrument."""
+    x = cfg.xasset
+    if x is None or len(instruments) < 2:
+        return []
+    if x.reference is not None and x.reference not in instruments:
+        raise ValueError(f"xasset.reference: {x.reference!r} is not one of the instruments {list(instruments)}")
+    others = [x.reference] if x.reference is not None else list(instruments)
+    return [FeatureSpec(f"xasset.{clock}.{stat}_{w}.{other}", "xasset", clock,
+                        {"window": w, "instrument": other}, w + 1, ("xasset", stat, w, other))
+            for clock in x.clocks for stat in x.stats for w in x.windows for other in others]
+
+
+def build_catalogue(cfg: StreamingFeaturesConfig, instruments: Sequence[str] = ()) -> list[FeatureSpec]:
+    """Every feature the configuration's clocks, windows and levels define (before selection);
+    ``instruments`` (ids in profile order) name the cross-asset columns."""
     from cryptoscalp_features_streaming.clocks import parse_clock
 
     specs = event_features(cfg)
     for name in cfg.setting("clocks"):
         clock = parse_clock(str(name))
         specs += _bar_features(clock.name, cfg)
-    return specs
+    return specs + xasset_features(cfg, instruments)
 
 
 def select(cfg: StreamingFeaturesConfig, catalogue: list[FeatureSpec]) -> list[FeatureSpec]:

@@ -29,10 +29,11 @@ def list_features(
         if profile is not None:
             import yaml
 
-            section = (yaml.safe_load(profile.read_text()) or {}).get("features") or {}
+            doc = yaml.safe_load(profile.read_text()) or {}
+            section = doc.get("features") or {}
             settings = {k: v for k, v in section.items() if k != "use"}
             config = StreamingFeaturesConfig.model_validate(settings)
-            specs = select(config, build_catalogue(config))
+            specs = select(config, build_catalogue(config, [str(i) for i in doc.get("instruments") or ()]))
         else:
             config = StreamingFeaturesConfig.model_validate({"preset": preset})
             specs = build_catalogue(config)

@@ -43,6 +43,37 @@ class NormaliseConfig(BaseModel):
     exclude: list[str] = Field([], description="Name globs never normalised.")
 
 
+class CrossAssetConfig(BaseModel):
+    """Rolling correlation and beta of time-bar returns between the profile's instruments."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    clocks: list[str] = Field(["time1s", "time10s"], description="Time clocks of the shared return grid "
+                                                                  "(tick/volume/event bars are not aligned).")
+    windows: list[int] = Field([60, 300], description="Windows, in slots of the clock (>= 2).")
+    reference: str | None = Field(None, description="An instrument id (venue:SYMBOL): every instrument "
+                                                    "against it only. null: each against each other.")
+    stats: list[Literal["corr", "beta"]] = Field(["corr", "beta"], description="corr and/or beta (OLS slope "
+                                                                               "of the row's returns on the other's).")
+
+    @field_validator("clocks")
+    @classmethod
+    def _time_clocks(cls, v: list[str]) -> list[str]:
+        if not v or len(set(v)) != len(v):
+            raise ValueError(f"one or more distinct clocks needed, got {v}")
+        for name in v:
+            if not parse_clock(name).is_time:
+                raise ValueError(f"clock {name!r} is not a time clock: cross-asset returns need a shared grid")
+        return v
+
+    @field_validator("windows")
+    @classmethod
+    def _windows(cls, v: list[int]) -> list[int]:
+        if not v or any(not 2 <= w <= MAX_WINDOW for w in v) or len(set(v)) != len(v):
+            raise ValueError(f"distinct windows in [2, {MAX_WINDOW:,}] needed, got {v}")
+        return v
+
+
 class StreamingFeaturesConfig(ComponentConfig):
     preset: Literal["default", "full"] = Field(
         "default", description="default: two clocks and short windows (~170 features); full: the whole "
@@ -69,6 +100,8 @@ class StreamingFeaturesConfig(ComponentConfig):
                              "event), or a clock name (one row per bar close of that clock).")
     max_fill: int = Field(1000, ge=0, description="Empty time bars inserted per gap at most (the rest are counted).")
     normalise: NormaliseConfig | None = Field(None, description="Real-time normalisation stage (off by default).")
+    xasset: CrossAssetConfig | None = Field(None, description="Cross-asset correlation and beta between the "
+                                                              "profile's instruments (off by default).")
 
     @field_validator("clocks")
     @classmethod

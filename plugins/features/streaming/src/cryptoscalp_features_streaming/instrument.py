@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 from cryptoscalp_speedups.micro.activity import ActivityClock
-from cryptoscalp_speedups.micro.bars import BarBuilder
+from cryptoscalp_speedups.micro.bars import BarBuilder, BarClocks
 from cryptoscalp_speedups.micro.depth import DepthBook, QuoteTop
 
 from cryptoscalp_features_streaming.bank import BarBank, sum_names
@@ -24,6 +24,8 @@ class InstrumentState:
             clock = parse_clock(name)
             self.builders[name] = BarBuilder(clock.kind, clock.size, n_sums, max_fill)
             self.banks[name] = BarBank(specs, ofi_levels)
+        self.clock_names = list(self.builders)
+        self.clocks = BarClocks(list(self.builders.values()))  # every builder in one call per batch
         self.book = DepthBook(imbalance_levels, ofi_levels)
         self.quote = QuoteTop()
         self.activity = ActivityClock(half_lives)

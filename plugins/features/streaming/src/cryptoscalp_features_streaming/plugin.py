@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from cryptoscalp_core import hookimpl
+from cryptoscalp_core.domain.instrument import Instrument
 from cryptoscalp_core.registry import ComponentKind, ComponentRegistry
 from cryptoscalp_features_streaming.config import StreamingFeaturesConfig
 from cryptoscalp_features_streaming.engine import StreamingFeatureEngine
@@ -13,10 +15,11 @@ if TYPE_CHECKING:
     import typer
 
 
-def make_streaming_features(config: StreamingFeaturesConfig) -> StreamingFeatureEngine:
+def make_streaming_features(config: StreamingFeaturesConfig,
+                            instruments: Sequence[Instrument] = ()) -> StreamingFeatureEngine:
     """Streaming features over time, tick, volume and event bar clocks (MAs, oscillators, bands, volatility,
-    OFI, VPIN, Kyle, Amihud, depth, intensities); preset full gives 1,000+."""
-    return StreamingFeatureEngine(config)
+    OFI, VPIN, Kyle, Amihud, depth, intensities, cross-asset correlation and beta); preset full gives 1,000+."""
+    return StreamingFeatureEngine(config, instruments)
 
 
 @hookimpl

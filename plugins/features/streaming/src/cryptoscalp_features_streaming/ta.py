@@ -1,52 +1,31 @@
-"""Indicator classes: the compiled ``cryptoscalp_speedups.indicators`` when it provides one, else the
-pure-Python :mod:`~cryptoscalp_features_streaming.ta_fallback` with the same interface and values."""
+"""The compiled indicator classes of ``cryptoscalp_speedups.indicators`` from the catalogue's recipes.
+
+The catalogue speaks TA-Lib's parameter names (``timeperiod``, ``fastperiod``, ``nbdevup``...), the
+compiled classes their own (``period``, ``fast``, ``nbdev_up``...): :func:`make` translates, so every
+indicator always runs compiled (the bar bank steps them from C and accepts nothing else).
+"""
 
 from __future__ import annotations
 
-import importlib
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-
-from cryptoscalp_features_streaming import ta_fallback
+from cryptoscalp_speedups import indicators
 
 F64 = npt.NDArray[np.float64]
 
-
-class Indicator(Protocol):
-    inputs: tuple[str, ...]
-    outputs: tuple[str, ...]
-    warmup: int
-
-    def run(self, *cols: F64) -> F64: ...
-
-    def reset(self) -> None: ...
+_RENAME = {"timeperiod": "period", "fastperiod": "fast", "slowperiod": "slow", "signalperiod": "signal",
+           "nbdevup": "nbdev_up", "nbdevdn": "nbdev_dn"}
 
 
-def _compiled() -> Any:
-    try:
-        return importlib.import_module("cryptoscalp_speedups.indicators")
-    except ImportError:
-        return None
-
-
-_COMPILED = _compiled()
-
-
-def make(name: str, **params: Any) -> tuple[Indicator, str]:
-    """``(indicator, backend)`` for a TA-Lib-style class name and its TA-Lib parameter names."""
-    cls = getattr(_COMPILED, name, None) if _COMPILED is not None else None
-    if cls is not None:
-        try:
-            return cls(**params), "compiled"
-        except TypeError:  # a parameter spelt differently: the fallback keeps the feature available
-            pass
-    ind: Indicator = getattr(ta_fallback, name)(**params)
-    return ind, "python"
-
-
-def as_matrix(out: F64, n_out: int) -> F64:
-    """An indicator's ``run`` result as ``(n, n_out)``."""
-    arr = np.asarray(out, dtype=np.float64)
-    return arr.reshape(len(arr), n_out)
+def make(name: str, **params: Any) -> indicators.Indicator:
+    """A compiled indicator for a TA-Lib-style class name and TA-Lib parameter names."""
+    cls = getattr(indicators, name, None)
+    if cls is None:
+        raise ValueError(f"the installed cryptoscalp-speedups has no indicator {name!r}")
+    kwargs = {_RENAME.get(k, k): v for k, v in params.items()}
+    if name == "KELTNER":  # the catalogue's Keltner channel: EMA and ATR over the same period
+        kwargs["atr_period"] = kwargs["period"]
+    ind: indicators.Indicator = cls(**kwargs)
+    return ind

@@ -1,0 +1,1 @@
+"""Walk-forward hyperparameter search for cryptoscalp profiles with Optuna (``cryptoscalp optimize``)."""

@@ -1,0 +1,298 @@
+"""The risk stack's shared view of the market: prices, staleness, fixed-interval bars and what derives
+from them (returns, realised volatility, ATR, correlation, VaR / expected shortfall).
+
+Updated once per batch, vectorised: a batch's prices become bars with ``np.maximum.reduceat`` and
+friends, never one Python step per row. Bars are cut on exchange time (``ts_event``; made monotone per
+batch, since venues reorder by a few microseconds); a bar without a price repeats the previous close, so
+returns stay aligned across instruments. Derived numbers are cached; when a bar closes, those asked for
+before are recomputed at once, so risk checks read them without paying for the new bar.
+
+Prices: trades' price, quotes' mid, marks' mark price; book deltas only refresh the receive time.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+from cryptoscalp_core.domain.events import EventKind
+from cryptoscalp_core.domain.instrument import Instrument
+from cryptoscalp_core.engine import var
+from cryptoscalp_core.ports.market_feed import EventBatch
+from cryptoscalp_core.ports.risk import VarMethod
+
+Floats = npt.NDArray[np.float64]
+
+
+class _Bars:
+    """Closed bars of one instrument in a ring of ``window`` (kept in a 2x buffer, shifted when full)."""
+
+    __slots__ = ("close", "count", "cur", "cur_close", "cur_high", "cur_low", "high", "low", "window")
+
+    def __init__(self, window: int) -> None:
+        self.window = window
+        self.close, self.high, self.low = (np.empty(2 * window) for _ in range(3))
+        self.count = 0
+        self.cur = -1  # id of the open bar; -1 before any price
+        self.cur_high = self.cur_low = self.cur_close = math.nan
+
+    def add(self, bar_ns: int, ts: npt.NDArray[np.int64], price: Floats) -> bool:
+        """Fold prices into bars; True when at least one bar closed."""
+        if self.cur >= 0 and ts[-1] // bar_ns <= self.cur:  # the common small batch: all in the open bar
+            self.cur_high, self.cur_low = max(self.cur_high, float(price.max())), min(self.cur_low, float(price.min()))
+            self.cur_close = float(price[-1])
+            return False
+        ids = np.maximum(np.maximum.accumulate(ts // bar_ns), self.cur)
+        starts = np.flatnonzero(np.concatenate(([True], ids[1:] != ids[:-1])))
+        hi, lo = np.maximum.reduceat(price, starts), np.minimum.reduceat(price, starts)
+        close = price[np.concatenate((starts[1:] - 1, [len(price) - 1]))]
+        gid = ids[starts]
+        if self.cur >= 0:
+            if gid[0] == self.cur:
+                hi[0], lo[0] = max(hi[0], self.cur_high), min(lo[0], self.cur_low)
+            else:  # the open bar closes before this batch's first bar
+                gid, hi, lo, close = (np.concatenate(([a], b)) for a, b in (
+                    (self.cur, gid), (self.cur_high, hi), (self.cur_low, lo), (self.cur_close, close)))
+        self.cur, self.cur_high, self.cur_low, self.cur_close = int(gid[-1]), hi[-1], lo[-1], close[-1]
+        if len(gid) == 1:
+            return False
+        reps = 1 + np.minimum(np.diff(gid) - 1, self.window)  # each closed bar, then its empty followers
+        idx = np.repeat(np.arange(len(reps)), reps)
+        c = close[:-1][idx]
+        h, low = hi[:-1][idx], lo[:-1][idx]
+        filler = np.ones(len(idx), dtype=bool)
+        filler[np.cumsum(reps) - reps] = False
+        h[filler] = c[filler]
+        low[filler] = c[filler]
+        self._append(c[-self.window:], h[-self.window:], low[-self.window:])
+        return True
+
+    def _append(self, c: Floats, h: Floats, low: Floats) -> None:
+        n, w = len(c), self.window
+        if self.count + n > 2 * w:
+            keep = max(0, w - n)
+            for arr in (self.close, self.high, self.low):
+                arr[:keep] = arr[self.count - keep:self.count]
+            self.count = keep
+        sl = slice(self.count, self.count + n)
+        self.close[sl], self.high[sl], self.low[sl] = c, h, low
+        self.count += n
+
+    def closes(self) -> Floats:
+        return self.close[max(0, self.count - self.window):self.count]
+
+    def atr(self, bars: int) -> float:
+        lo = max(1, self.count - bars)
+        if self.count - lo < 1:
+            return math.nan
+        prev = self.close[lo - 1:self.count - 1]
+        h, low = self.high[lo:self.count], self.low[lo:self.count]
+        tr = np.maximum(h - low, np.maximum(np.abs(h - prev), np.abs(low - prev)))
+        return float(tr.mean())
+
+
+class MarketView:
+    """Implements the :class:`~cryptoscalp_core.ports.risk.MarketView` port for the engine."""
+
+    def __init__(self, instruments: Sequence[Instrument], *, bar_ns: int = 1_000_000_000,
+                 window: int = 600) -> None:
+        if bar_ns <= 0 or window < 2:
+            raise ValueError("bar_ns must be > 0 and window >= 2")
+        self._ids = {inst.id: i for i, inst in enumerate(instruments)}
+        n = len(instruments)
+        self._bar_ns, self._window = bar_ns, window
+        self._bars = [_Bars(window) for _ in range(n)]
+        self._price = np.full(n, np.nan)
+        self._recv = np.zeros(n, dtype=np.int64)
+        self._version = 0
+        self._cache: dict[object, object] = {}
+
+    @property
+    def bar_ns(self) -> int:
+        return self._bar_ns
+
+    @property
+    def version(self) -> int:
+        return self._version
+
+    def index(self, instrument_id: str) -> int:
+        return self._ids[instrument_id]
+
+    # -- updates ----------------------------------------------------------------------------------------
+    def observe(self, batch: EventBatch) -> None:
+        rows = batch.rows
+        if not len(rows):
+            return
+        inst = rows["instrument"]
+        single = len(self._bars) == 1
+        if single:  # ts_recv never goes backwards in a validated feed: the last row is the newest
+            last = int(rows["ts_recv"][-1])
+            if last > self._recv[0]:
+                self._recv[0] = last
+        else:
+            np.maximum.at(self._recv, inst.astype(np.intp), rows["ts_recv"])
+        kind = batch.kind
+        if kind is EventKind.TRADE:
+            price = rows["price"]
+        elif kind is EventKind.QUOTE:
+            price = (rows["bid_price"] + rows["ask_price"]) * 0.5
+        elif kind is EventKind.MARK:
+            price = rows["mark_price"]
+        else:
+            return
+        ok = np.isfinite(price) & (price > 0)
+        closed = False
+        if single and ok.all():
+            self._price[0] = price[-1]
+            closed = self._bars[0].add(self._bar_ns, rows["ts_event"], np.ascontiguousarray(price))
+        else:
+            for k in ((0,) if single else np.unique(inst[ok])):
+                sel = ok if single else ok & (inst == k)
+                p = np.ascontiguousarray(price[sel], dtype=np.float64)
+                if not len(p):
+                    continue
+                self._price[k] = p[-1]
+                closed |= self._bars[k].add(self._bar_ns, rows["ts_event"][sel], p)
+        if closed:
+            self._version += 1
+            self._refresh()
+
+    def _refresh(self) -> None:
+        """Recompute, now, every derived statistic asked for since the last bar close: the cost of a new
+        bar lands on the market-data path (once per bar), not on the next risk check."""
+        keys = list(self._cache)
+        self._cache.clear()
+        for key in keys:
+            if key == "m":
+                self.matrix()
+            elif key == "corr":
+                self.correlation()
+            elif key == "mom":
+                self._moments()
+            elif isinstance(key, tuple) and key[0] == "r":
+                self.returns(key[1])
+            elif isinstance(key, tuple) and key[0] == "s":
+                self.realised_vol(key[1])
+            elif isinstance(key, tuple) and key[0] == "v":
+                self._risk(*key[1:])
+            elif isinstance(key, tuple) and key[0] == "u":
+                self._unit_var(*key[1:])
+
+    # -- reads ------------------------------------------------------------------------------------------
+    def last_price(self, instrument_id: str) -> float:
+        return float(self._price[self._ids[instrument_id]])
+
+    def last_recv_ns(self, instrument_id: str) -> int:
+        return int(self._recv[self._ids[instrument_id]])
+
+    def returns(self, instrument_id: str) -> Floats:
+        key = ("r", instrument_id)
+        got = self._cache.get(key)
+        if got is None:
+            closes = self._bars[self._ids[instrument_id]].closes()
+            got = np.diff(np.log(closes)) if len(closes) > 1 else np.empty(0)
+            self._cache[key] = got
+        return got  # type: ignore[return-value]
+
+    def realised_vol(self, instrument_id: str) -> float:
+        key = ("s", instrument_id)
+        got = self._cache.get(key)
+        if got is None:
+            r = self.returns(instrument_id)
+            got = float(r.std(ddof=1)) if len(r) >= 2 else math.nan
+            self._cache[key] = got
+        return got  # type: ignore[return-value]
+
+    def atr(self, instrument_id: str, bars: int = 14) -> float:
+        return self._bars[self._ids[instrument_id]].atr(bars)
+
+    def matrix(self) -> Floats:
+        """Aligned bar returns, bars x instruments (the last bars all instruments have)."""
+        got = self._cache.get("m")
+        if got is None:
+            cols = [self.returns(i) for i in self._ids]
+            n = min((len(c) for c in cols), default=0)
+            got = np.column_stack([c[len(c) - n:] for c in cols]) if n else np.empty((0, len(cols)))
+            self._cache["m"] = got
+        return got  # type: ignore[return-value]
+
+    def correlation(self) -> Floats:
+        got = self._cache.get("corr")
+        if got is None:
+            m = self.matrix()
+            k = m.shape[1]
+            if len(m) < 3:
+                got = np.where(np.eye(k, dtype=bool), 1.0, np.nan)
+            else:
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    got = np.atleast_2d(np.corrcoef(m, rowvar=False))
+            self._cache["corr"] = got
+        return got  # type: ignore[return-value]
+
+    def _risk(self, instrument_id: str, confidence: float, method: VarMethod, horizon: int) -> tuple[float, float]:
+        key = ("v", instrument_id, confidence, method, horizon)
+        got = self._cache.get(key)
+        if got is None:
+            r = self.returns(instrument_id)
+            got = var.historical(r, confidence, horizon) if method == "historical" else \
+                var.parametric_of(r, confidence, horizon)
+            self._cache[key] = got
+        return got  # type: ignore[return-value]
+
+    def var(self, instrument_id: str, confidence: float = 0.99, method: VarMethod = "historical",
+            horizon_bars: int = 1) -> float:
+        return self._risk(instrument_id, confidence, method, horizon_bars)[0]
+
+    def expected_shortfall(self, instrument_id: str, confidence: float = 0.99,
+                           method: VarMethod = "historical", horizon_bars: int = 1) -> float:
+        return self._risk(instrument_id, confidence, method, horizon_bars)[1]
+
+    def portfolio_var(self, notionals: Floats | Sequence[float], confidence: float = 0.99,
+                      method: VarMethod = "historical",
+                      horizon_bars: int = 1) -> tuple[float, float]:
+        """A single position scales the cached VaR of one unit on its side (exact: VaR is positively
+        homogeneous); otherwise parametric answers reuse the mean and covariance of the current bars and
+        historical ones rescan the bars. Caches are refreshed when a bar closes, not on a check."""
+        w = notionals.tolist() if isinstance(notionals, np.ndarray) else list(notionals)
+        held = [i for i, x in enumerate(w) if x]
+        if not held:
+            return 0.0, 0.0
+        if len(held) == 1:
+            i = held[0]
+            v, es = self._unit_var(i, 1.0 if w[i] > 0 else -1.0, confidence, method, horizon_bars)
+            return abs(w[i]) * v, abs(w[i]) * es
+        return self._portfolio_var(w, confidence, method, horizon_bars)
+
+    def _unit_var(self, i: int, side: float, confidence: float, method: VarMethod,
+                  horizon_bars: int) -> tuple[float, float]:
+        key = ("u", i, side, confidence, method, horizon_bars)
+        got = self._cache.get(key)
+        if got is None:
+            unit = [0.0] * len(self._bars)
+            unit[i] = side
+            got = self._portfolio_var(unit, confidence, method, horizon_bars)
+            self._cache[key] = got
+        return got  # type: ignore[return-value]
+
+    def _portfolio_var(self, w: list[float], confidence: float, method: VarMethod,
+                       horizon_bars: int) -> tuple[float, float]:
+        if method != "parametric":
+            return var.portfolio(self.matrix(), np.asarray(w, dtype=np.float64), confidence, method, horizon_bars)
+        moments = self._moments()
+        if moments is None:
+            return math.nan, math.nan
+        mu, cov = moments  # plain lists: for a handful of instruments Python beats numpy's call overhead
+        mean = sum(m * x for m, x in zip(mu, w, strict=True))
+        variance = sum(x * sum(c * y for c, y in zip(row, w, strict=True)) for row, x in zip(cov, w, strict=True))
+        return var.parametric(mean, math.sqrt(max(0.0, variance)), confidence, horizon_bars)
+
+    def _moments(self) -> tuple[list[float], list[list[float]]] | None:
+        got = self._cache.get("mom", False)
+        if got is False:
+            found = var.moments(self.matrix())
+            got = (found[0].tolist(), found[1].tolist()) if found is not None else None
+            self._cache["mom"] = got
+        return got  # type: ignore[return-value]

@@ -1,0 +1,120 @@
+"""Value at risk and expected shortfall, historical and parametric (normal), for one return series or a
+portfolio of them. Losses are positive numbers; returns are log returns per bar.
+
+* historical VaR at confidence ``c``: minus the ``1 - c`` quantile of the returns (linear interpolation);
+  expected shortfall: minus the mean of the returns at or below that quantile;
+* parametric VaR: ``-(mu + sigma * z)`` with ``z`` the ``1 - c`` quantile of the standard normal; expected
+  shortfall ``-(mu - sigma * pdf(z) / (1 - c))``;
+* a horizon of ``h`` bars scales a parametric answer by ``h`` (mean) and ``sqrt(h)`` (deviation); a
+  historical one sums returns over overlapping ``h``-bar windows.
+
+Too few returns (fewer than :data:`MIN_OBSERVATIONS`) give ``nan``: a risk number from three points is
+worse than none.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+from statistics import NormalDist
+
+import numpy as np
+import numpy.typing as npt
+
+MIN_OBSERVATIONS = 20
+_NORMAL = NormalDist()
+
+Floats = npt.NDArray[np.float64]
+
+
+def _check(confidence: float, horizon: int) -> None:
+    if not 0.5 <= confidence < 1:
+        raise ValueError(f"confidence must be in [0.5, 1), got {confidence}")
+    if horizon < 1:
+        raise ValueError(f"horizon must be at least one bar, got {horizon}")
+
+
+def aggregate(returns: Floats, horizon: int) -> Floats:
+    """Sums over overlapping windows of ``horizon`` bars (the returns themselves for one bar)."""
+    if horizon == 1 or len(returns) < horizon:
+        return returns if horizon == 1 else np.empty(0)
+    c = np.concatenate(([0.0], np.cumsum(returns)))
+    return c[horizon:] - c[:-horizon]
+
+
+def historical(returns: Floats, confidence: float = 0.99, horizon: int = 1) -> tuple[float, float]:
+    """(VaR, expected shortfall) of ``returns`` at ``confidence``; ``nan`` for too short a series."""
+    _check(confidence, horizon)
+    r = aggregate(returns[np.isfinite(returns)], horizon)
+    if len(r) < MIN_OBSERVATIONS:
+        return math.nan, math.nan
+    q = float(np.quantile(r, 1 - confidence))
+    tail = r[r <= q]
+    return -q, -float(tail.mean()) if len(tail) else -q
+
+
+def parametric(mu: float, sigma: float, confidence: float = 0.99, horizon: int = 1) -> tuple[float, float]:
+    """(VaR, expected shortfall) of a normal return with mean ``mu`` and deviation ``sigma`` per bar."""
+    _check(confidence, horizon)
+    if not (math.isfinite(mu) and math.isfinite(sigma)) or sigma < 0:
+        return math.nan, math.nan
+    m, s = mu * horizon, sigma * math.sqrt(horizon)
+    z, tail = _normal_tail(confidence)
+    return -(m + s * z), -(m - s * tail)
+
+
+@lru_cache(maxsize=64)
+def _normal_tail(confidence: float) -> tuple[float, float]:
+    """The ``1 - c`` quantile of the standard normal and ``pdf(z) / (1 - c)`` (cached: called per check)."""
+    z = _NORMAL.inv_cdf(1 - confidence)
+    return z, _NORMAL.pdf(z) / (1 - confidence)
+
+
+def parametric_of(returns: Floats, confidence: float = 0.99, horizon: int = 1) -> tuple[float, float]:
+    r = returns[np.isfinite(returns)]
+    if len(r) < MIN_OBSERVATIONS:
+        _check(confidence, horizon)
+        return math.nan, math.nan
+    return parametric(float(r.mean()), float(r.std(ddof=1)), confidence, horizon)
+
+
+def portfolio(matrix: Floats, notionals: Floats, confidence: float = 0.99, method: str = "historical",
+              horizon: int = 1) -> tuple[float, float]:
+    """(VaR, ES) in quote currency of signed ``notionals`` over aligned return columns ``matrix``
+    (bars x instruments). PnL of a bar is approximated by ``notional * return`` (small returns)."""
+    _check(confidence, horizon)
+    w = np.asarray(notionals, dtype=np.float64)
+    if matrix.ndim != 2 or matrix.shape[1] != len(w):
+        raise ValueError(f"{matrix.shape} returns for {len(w)} notionals")
+    if not w.any():
+        return 0.0, 0.0
+    rows = matrix[np.isfinite(matrix).all(axis=1)]
+    if len(rows) < MIN_OBSERVATIONS:
+        return math.nan, math.nan
+    if method == "historical":
+        return historical(rows @ w, confidence, horizon)
+    if method != "parametric":
+        raise ValueError(f"unknown VaR method {method!r}")
+    got = moments(rows)
+    mu, cov = got if got is not None else (None, None)
+    return parametric_portfolio(mu, cov, w, confidence, horizon)
+
+
+def moments(matrix: Floats) -> tuple[Floats, Floats] | None:
+    """Mean vector and covariance matrix of the complete rows of ``matrix``; ``None`` for too few."""
+    rows = matrix[np.isfinite(matrix).all(axis=1)] if matrix.ndim == 2 else np.empty((0, 0))
+    if len(rows) < MIN_OBSERVATIONS:
+        return None
+    return rows.mean(axis=0), np.atleast_2d(np.cov(rows, rowvar=False, ddof=1))
+
+
+def parametric_portfolio(mu: Floats | None, cov: Floats | None, notionals: Floats, confidence: float = 0.99,
+                         horizon: int = 1) -> tuple[float, float]:
+    """Parametric (VaR, ES) in quote currency from precomputed moments (``None``: too little history)."""
+    _check(confidence, horizon)
+    w = np.asarray(notionals, dtype=np.float64)
+    if not w.any():
+        return 0.0, 0.0
+    if mu is None or cov is None:
+        return math.nan, math.nan
+    return parametric(float(mu @ w), math.sqrt(max(0.0, float(w @ cov @ w))), confidence, horizon)
