@@ -13,18 +13,13 @@ import asyncio
 import secrets
 import time
 from pathlib import Path
-from typing import Any
-
-import numpy as np
-import numpy.typing as npt
 
 from cryptoscalp_core.clocks import LiveClock, SimulatedClock
 from cryptoscalp_core.container import build_components
 from cryptoscalp_core.engine.backtest import BacktestEngine
 from cryptoscalp_core.engine.recorder import RunRecorder
 from cryptoscalp_core.engine.report import write_report
-from cryptoscalp_core.engine.results import summarize
-from cryptoscalp_core.engine.run import BacktestResult, BacktestSetupError, profile_digest, series_path
+from cryptoscalp_core.engine.run import BacktestResult, BacktestSetupError, profile_digest, run_results, save_series
 from cryptoscalp_core.marketdata.bounded import BoundedFeed, feed_metrics, stop_on_signals
 from cryptoscalp_core.marketdata.cached_feed import CachedFeed
 from cryptoscalp_core.plugins import PluginHost, default_host
@@ -143,37 +138,17 @@ async def run_paper(profile_path: str | Path, *, duration_s: float | None = None
         raise
     finally:
         await components.cache.close()
-    series = engine.sampler.arrays()
-    fills = engine.portfolio.fills
-    fill_arrays: dict[str, npt.NDArray[Any]] = {
-        "ts": np.asarray([f.ts_recv for f in fills], dtype=np.int64),
-        "price": np.asarray([float(f.price) for f in fills], dtype=np.float64),
-        "qty": np.asarray([float(f.qty) for f in fills], dtype=np.float64),
-        "side": np.asarray([f.side.sign for f in fills], dtype=np.int8),
-    }
-    last_prices = {inst.id: float(engine.portfolio.last_price[i]) for i, inst in enumerate(resolved.instruments)}
-    initial_balance = float(getattr(venue, "balance_initial", getattr(venue.config, "initial_balance", 0.0)))
-    summary = summarize(positions=venue.positions, last_prices=last_prices, fills=fills, series=series,
-                        initial_balance=initial_balance, step_ms=resolved.profile.trading.equity_sample_ms,
-                        events=stats.events, wall_s=stats.wall_s, decision_ns=stats.decision_ns,
-                        orders=stats.orders_sent, risk_rejections=stats.risk_rejections,
-                        span_ns=max(0, stats.last_ts - stats.first_ts))
-    summary["initial_balance"] = initial_balance
-    risk_stack = getattr(engine, "risk_stack", None)  # per-layer counters, as the backtest summary has them
-    if risk_stack is not None:
-        summary["risk_layers"] = risk_stack.summary()
+    summary, series, fill_arrays = run_results(engine, venue, resolved, stats)
     summary["feed"] = feed_metrics(components.feed)
     summary["stopped_by"] = feed.stopped_by
-    path = series_path(output_dir, run_id)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    arrays: dict[str, npt.NDArray[Any]] = {**series, **{f"fill_{k}": v for k, v in fill_arrays.items()}}
-    np.savez_compressed(path, **arrays)  # type: ignore[arg-type]
+    path = save_series(output_dir, run_id, series, fill_arrays)
     run_meta = {"run_id": run_id, "mode": "paper", "profile": str(profile_path),
                 "profile_digest": record.profile_digest,
                 "instruments": ", ".join(i.id for i in resolved.instruments),
                 "components": ", ".join(f"{k}={c.spec.name}" for k, c in resolved.components.items())}
     summary["report"] = str(write_report(output_dir / run_id / "report.html", run=run_meta, summary=summary,
-                                         series=series, fills=fill_arrays, initial_balance=initial_balance))
+                                         series=series, fills=fill_arrays,
+                                         initial_balance=summary["initial_balance"]))
     summary["series"] = str(path)
     summary["run"] = run_meta
     store.save_positions(run_id, list(venue.positions.values()), stats.last_ts)

@@ -100,6 +100,27 @@ async def run_backtest(profile_path: str | Path, *, host: PluginHost | None = No
         record.status = "failed"
         host.notify("cryptoscalp_run_stopped", run=record)
         raise
+    summary, series, fill_arrays = run_results(engine, venue, resolved, stats)
+    path = save_series(output_dir, run_id, series, fill_arrays)
+    run_meta = {"run_id": run_id, "profile": str(profile_path), "profile_digest": record.profile_digest,
+                "instruments": ", ".join(i.id for i in resolved.instruments),
+                "components": ", ".join(f"{k}={c.spec.name}" for k, c in resolved.components.items())}
+    summary["report"] = str(write_report(output_dir / run_id / "report.html", run=run_meta, summary=summary,
+                                         series=series, fills=fill_arrays,
+                                         initial_balance=summary["initial_balance"]))
+    summary["series"] = str(path)
+    summary["run"] = run_meta
+    store.save_positions(run_id, list(venue.positions.values()), stats.last_ts)
+    store.finish_run(run_id, status="finished", finished_ns=time.time_ns(), summary=summary)
+    record.status = "finished"
+    record.summary = summary
+    host.notify("cryptoscalp_run_stopped", run=record)
+    return BacktestResult(run_id, summary, Path(summary["report"]), path)
+
+
+def run_results(engine: BacktestEngine, venue: Any, resolved: ResolvedProfile,
+                stats: Any) -> tuple[dict[str, Any], dict[str, npt.NDArray[Any]], dict[str, npt.NDArray[Any]]]:
+    """The summary of a finished run (backtest or paper), its sampled series and its fills as arrays."""
     series = engine.sampler.arrays()
     fills = engine.portfolio.fills
     fill_arrays: dict[str, npt.NDArray[Any]] = {
@@ -117,23 +138,16 @@ async def run_backtest(profile_path: str | Path, *, host: PluginHost | None = No
                         span_ns=max(0, stats.last_ts - stats.first_ts))
     summary["initial_balance"] = initial_balance
     summary["risk_layers"] = engine.risk_stack.summary()
+    return summary, series, fill_arrays
+
+
+def save_series(output_dir: Path, run_id: str, series: dict[str, npt.NDArray[Any]],
+                fill_arrays: dict[str, npt.NDArray[Any]]) -> Path:
     path = series_path(output_dir, run_id)
     path.parent.mkdir(parents=True, exist_ok=True)
     arrays: dict[str, npt.NDArray[Any]] = {**series, **{f"fill_{k}": v for k, v in fill_arrays.items()}}
     np.savez_compressed(path, **arrays)  # type: ignore[arg-type]
-    run_meta = {"run_id": run_id, "profile": str(profile_path), "profile_digest": record.profile_digest,
-                "instruments": ", ".join(i.id for i in resolved.instruments),
-                "components": ", ".join(f"{k}={c.spec.name}" for k, c in resolved.components.items())}
-    summary["report"] = str(write_report(output_dir / run_id / "report.html", run=run_meta, summary=summary,
-                                         series=series, fills=fill_arrays, initial_balance=initial_balance))
-    summary["series"] = str(path)
-    summary["run"] = run_meta
-    store.save_positions(run_id, list(venue.positions.values()), stats.last_ts)
-    store.finish_run(run_id, status="finished", finished_ns=time.time_ns(), summary=summary)
-    record.status = "finished"
-    record.summary = summary
-    host.notify("cryptoscalp_run_stopped", run=record)
-    return BacktestResult(run_id, summary, Path(summary["report"]), path)
+    return path
 
 
 def reopen_report(summary: dict[str, Any], output_dir: Path) -> Path:
