@@ -79,3 +79,12 @@ def neutral(task: str, kind: SignalKind) -> F64:
         return np.zeros(1)
     k = 3 if task == "multiclass" else 2
     return np.full(k, 1.0 / k)
+
+
+def predict(raw: F64, X: F64, task: str, output: SignalKind, gain: float) -> F64:
+    """The port's prediction from raw model outputs: rows with no finite feature get the neutral answer."""
+    out = signal(raw, task, output, gain)
+    blind = ~np.isfinite(X).any(axis=1)
+    if blind.any():
+        out[blind] = neutral(task, output)
+    return out

@@ -145,11 +145,7 @@ class JaxMlpModel:
     def predict(self, X: F64) -> F64:
         X = as_matrix(X)
         cfg = self.config
-        out = heads.signal(self.raw(X), cfg.task, cfg.output, cfg.gain)
-        blind = ~np.isfinite(X).any(axis=1)
-        if blind.any():
-            out[blind] = heads.neutral(cfg.task, cfg.output)
-        return out
+        return heads.predict(self.raw(X), X, cfg.task, cfg.output, cfg.gain)
 
     # -- persistence --------------------------------------------------------------------------------------
     def save(self, path: Path) -> None:
