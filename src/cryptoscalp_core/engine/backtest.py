@@ -27,6 +27,7 @@ from cryptoscalp_core.clocks import SimulatedClock
 from cryptoscalp_core.domain.client_ids import client_order_id, run_prefix
 from cryptoscalp_core.domain.instrument import Instrument
 from cryptoscalp_core.domain.orders import Fill, Order, OrderRequest, OrderSide, OrderType, TimeInForce
+from cryptoscalp_core.engine.fast_lane import TakerFastLane
 from cryptoscalp_core.engine.intents import IntentBuilder
 from cryptoscalp_core.engine.portfolio import Portfolio
 from cryptoscalp_core.engine.recorder import RunRecorder
@@ -62,7 +63,7 @@ class BacktestEngine:
     def __init__(self, *, run_id: str, instruments: Sequence[Instrument], feed: MarketFeed,
                  features: FeatureEngine, model: Model, risk: Sequence[RiskLayer], venue: SimVenue,
                  recorder: RunRecorder, clock: SimulatedClock, trading: TradingSettings,
-                 plugins: PluginHost | None = None) -> None:
+                 plugins: PluginHost | None = None, fast_lane: bool = True) -> None:
         self.run_id = run_id
         self.instruments = tuple(instruments)
         self.feed, self.features, self.model, self.risk = feed, features, model, tuple(risk)
@@ -82,6 +83,7 @@ class BacktestEngine:
         self.risk_stack = RiskStack(self.risk, self.instruments, resize=self._intents.resized,
                                     initial_balance=getattr(venue.config, "initial_balance", 0.0),
                                     maintenance_margin_rate=getattr(account, "mmr", 0))
+        self.lane = TakerFastLane.build(self) if fast_lane else None
 
     # -- main loop --------------------------------------------------------------------------------------
     async def run(self, progress: Callable[[int], None] | None = None) -> LoopStats:
@@ -114,17 +116,33 @@ class BacktestEngine:
         ts_recv = np.ascontiguousarray(rows["ts_recv"])
         frows = self.features.update(batch)
         start = 0
+        lane = self.lane if self.lane is not None and self.lane.batch_ready(batch) else None
         if len(frows):
             st.feature_rows += len(frows)
             fraction = to_target_fraction(self.model.predict(frows.values), self.model.signal_kind)
             lots = target_lots(fraction, self._max_lots)
             points = decision_points(frows.instrument, lots, self._acted, self._min_change)
-            for j in points:
-                t = int(frows.ts[j])
-                end = int(np.searchsorted(ts_recv, t, side="right"))
-                start = self._advance(batch, ts_recv, start, end)
+            ts_pts = np.ascontiguousarray(frows.ts[points], dtype=np.int64)
+            inst_pts = np.ascontiguousarray(frows.instrument[points], dtype=np.int64)
+            lots_pts = np.ascontiguousarray(lots[points], dtype=np.int64)
+            ends = np.searchsorted(ts_recv, ts_pts, side="right").astype(np.int64)
+            k, count, refused = 0, len(points), (-1, -1)
+            while k < count:
+                t = int(ts_pts[k])
+                start = self._advance(batch, ts_recv, start, int(ends[k]))
                 self._deliver(t)
-                self._decide(int(frows.instrument[j]), int(lots[j]), t)
+                if lane is not None and (start, k) != refused and lane.quiet():
+                    row, at = lane.run(batch, start, k, ends, ts_pts, inst_pts, lots_pts)
+                    # the lane gave back before the end: it cannot take decision `at`; the general path does
+                    refused = (row, at)
+                    if (row, at) != (start, k):
+                        start, k = row, at
+                        continue
+                self._decide(int(inst_pts[k]), int(lots_pts[k]), t)
+                k += 1
+        if lane is not None and start < n and lane.quiet():
+            empty = np.empty(0, dtype=np.int64)
+            start, _ = lane.run(batch, start, 0, empty, empty, empty, empty)
         self._advance(batch, ts_recv, start, n)
         last = int(rows["ts_recv"][-1])
         self._deliver(last)
@@ -146,7 +164,7 @@ class BacktestEngine:
                 self.venue.process(segment)
                 self.portfolio.observe(segment)
                 self.risk_stack.observe(segment)
-                self.sampler.sample(batch, start, cut, self.portfolio)
+                self._sample_delivering(batch, ts_recv, start, cut)
                 if self.risk_stack.protection_due(int(ts_recv[cut - 1])):
                     self._protect(int(ts_recv[cut - 1]))
                 start = cut
@@ -155,6 +173,18 @@ class BacktestEngine:
         if end > 0:
             self.clock.advance_to(max(self.clock.now_ns(), int(ts_recv[end - 1])))
         return start
+
+    def _sample_delivering(self, batch: EventBatch, ts_recv: npt.NDArray[np.int64], start: int, cut: int) -> None:
+        """Sample rows ``[start, cut)``, delivering the reports that fell due between them (a fill inside the
+        segment reports while the venue processes it): a report due at ``D`` counts from the first row
+        received after ``D`` on, as if the segment had been cut there."""
+        last = int(ts_recv[cut - 1])
+        while (due := self.venue.next_report_ts()) is not None and due < last:
+            mid = max(start, int(np.searchsorted(ts_recv, due, side="right")))
+            self.sampler.sample(batch, start, mid, self.portfolio)
+            self._deliver(due)
+            start = mid
+        self.sampler.sample(batch, start, cut, self.portfolio)
 
     # -- reports ----------------------------------------------------------------------------------------
     def _deliver(self, ts: int) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
+from typing import Any
 
 import numpy as np
 
@@ -29,7 +30,8 @@ class Portfolio:
         self.instruments = {i.id: i for i in instruments}
         self.positions = {i.id: Position(i.id, i.contract_multiplier) for i in instruments}
         self.open_orders: dict[str, Order] = {}
-        self.fills: list[Fill] = []
+        # Fill objects, and blocks of fills the taker fast lane keeps as numbers (see lane_records)
+        self.fills: list[Any] = []
         n = len(instruments)
         self.last_price = np.full(n, np.nan)
         self.best_bid = np.full(n, np.nan)

@@ -11,20 +11,22 @@ journal synchronously before sending; they never use this class.
 from __future__ import annotations
 
 from cryptoscalp_core.domain.orders import Fill, Order, OrderRequest
+from cryptoscalp_core.engine.lane_records import LaneBlock, expand_fills, expand_lives
 from cryptoscalp_core.ports.store import AuditEvent, Store
 from cryptoscalp_core.storage.bulk import OrderLife
 
 
 class RunRecorder:
-    __slots__ = ("_audits", "_done", "_fills", "_open", "flush_every", "run_id", "store", "written")
+    __slots__ = ("_audits", "_done", "_fills", "_lane_rows", "_open", "flush_every", "run_id", "store", "written")
 
     def __init__(self, store: Store, run_id: str, flush_every: int = 20_000) -> None:
         self.store = store
         self.run_id = run_id
         self.flush_every = flush_every
         self._open: dict[str, OrderLife] = {}
-        self._done: list[OrderLife] = []
-        self._fills: list[Fill] = []
+        self._done: list[OrderLife | LaneBlock] = []
+        self._fills: list[Fill | LaneBlock] = []
+        self._lane_rows = 0
         self._audits: list[AuditEvent] = []
         self.written = 0
 
@@ -42,19 +44,25 @@ class RunRecorder:
     def fill(self, fill: Fill) -> None:
         self._fills.append(fill)
 
+    def lane_block(self, block: LaneBlock) -> None:
+        """Orders the taker fast lane completed (each with its fill), kept as numbers until written."""
+        self._done.append(block)
+        self._fills.append(block)
+        self._lane_rows += len(block)
+
     def audit(self, event: AuditEvent) -> None:
         self._audits.append(event)
 
     def flush(self, final: bool = False) -> None:
         """Write what is finished; with ``final`` also the orders still open."""
-        pending = len(self._done) + len(self._fills) + len(self._audits)
+        pending = len(self._done) + len(self._fills) + len(self._audits) + self._lane_rows
         if not final and pending < self.flush_every:
             return
-        orders = self._done + (list(self._open.values()) if final else [])
+        orders = expand_lives(self._done) + (list(self._open.values()) if final else [])
         if final:
             self._open.clear()
-        fills, audits = self._fills, self._audits
-        self._done, self._fills, self._audits = [], [], []
+        fills, audits = expand_fills(self._fills), self._audits
+        self._done, self._fills, self._audits, self._lane_rows = [], [], [], 0
         bulk = getattr(self.store, "import_run_records", None)
         if callable(bulk):
             bulk(self.run_id, orders, fills, audits)

@@ -17,6 +17,7 @@ import numpy.typing as npt
 from cryptoscalp_core.clocks import SimulatedClock
 from cryptoscalp_core.container import build_components
 from cryptoscalp_core.engine.backtest import BacktestEngine
+from cryptoscalp_core.engine.lane_records import expand_fills
 from cryptoscalp_core.engine.recorder import RunRecorder
 from cryptoscalp_core.engine.report import write_report
 from cryptoscalp_core.engine.results import summarize
@@ -122,7 +123,7 @@ def run_results(engine: BacktestEngine, venue: Any, resolved: ResolvedProfile,
                 stats: Any) -> tuple[dict[str, Any], dict[str, npt.NDArray[Any]], dict[str, npt.NDArray[Any]]]:
     """The summary of a finished run (backtest or paper), its sampled series and its fills as arrays."""
     series = engine.sampler.arrays()
-    fills = engine.portfolio.fills
+    fills = expand_fills(engine.portfolio.fills)
     fill_arrays: dict[str, npt.NDArray[Any]] = {
         "ts": np.asarray([f.ts_recv for f in fills], dtype=np.int64),
         "price": np.asarray([float(f.price) for f in fills], dtype=np.float64),

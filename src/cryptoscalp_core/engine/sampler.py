@@ -61,6 +61,19 @@ class EquitySampler:
         self.position.append(np.full(len(grid), qty))
         self.pnl.append(pnl)
 
+    def append_lane(self, ts: npt.NDArray[np.int64], cols: npt.NDArray[np.float64], next_ts: int,
+                    last_price: float) -> None:
+        """Grid points the taker fast lane sampled: columns price, qty, base PnL, entry price, multiplier
+        (the PnL is computed here, with the same float operations as :meth:`sample`)."""
+        self._next, self._last_price = next_ts, last_price
+        if not len(ts):
+            return
+        price, qty, base, avg, mult = (np.array(cols[:, c]) for c in range(5))
+        self.ts.append(np.array(ts))
+        self.price.append(price)
+        self.position.append(qty)
+        self.pnl.append(base + qty * (price - avg) * mult)
+
     def arrays(self) -> dict[str, npt.NDArray[Any]]:
         def cat(parts: list[npt.NDArray[np.float64]] | list[npt.NDArray[np.int64]], dtype: type) -> npt.NDArray[Any]:
             return np.concatenate(parts) if parts else np.empty(0, dtype=dtype)
