@@ -225,9 +225,12 @@ class TakerFastLane:
         engine.stats.orders_sent += d["orders"]
         self.decisions += d["decisions"]
         if d["n_orders"]:
-            block = LaneBlock(self.lane.orders[:d["n_orders"]].copy(), engine._prefix, self.context)
+            block = LaneBlock([self.lane.orders[:d["n_orders"]].copy()], engine._prefix, self.context)
             engine.recorder.lane_block(block)
-            engine.portfolio.fills.append(block)
+            log = engine.portfolio.fills
+            if not (log and isinstance(log[-1], LaneBlock) and log[-1] is not block and log[-1].absorb(
+                    LaneBlock(list(block.parts), block.prefix, block.context))):
+                log.append(LaneBlock(list(block.parts), block.prefix, block.context))
         engine.sampler.append_lane(self.lane.sample_ts[:d["n_samples"]], self.lane.samples[:d["n_samples"]],
                                    d["s_next"], d["s_last"])
         if row > 0:

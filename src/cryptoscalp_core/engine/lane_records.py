@@ -1,4 +1,13 @@
-"""The orders and fills of the taker fast lane, kept as numbers until the run's results are written."""
+"""The orders and fills of the taker fast lane, kept as numbers until the run's results are written.
+
+A :class:`LaneBlock` holds one lane call's completed orders as rows of
+``cryptoscalp_speedups.taker_lane.ORDER_COLUMNS``. Every one is a market IOC order that was acknowledged
+and then filled whole by one taker fill, so its stored life is always three states (pending new, new,
+filled) and one fill. :meth:`LaneBlock.store_columns` gives the store's columns for them directly;
+:meth:`LaneBlock.fills` and :meth:`LaneBlock.lives` build the domain objects (the run summary needs the
+fills; a store without the columnar import needs both). The property test of the lane compares the
+stored rows with the general path's, text for text.
+"""
 
 from __future__ import annotations
 
@@ -9,63 +18,22 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from cryptoscalp_core.domain.client_ids import client_order_id
+from cryptoscalp_core.domain import _exact
+from cryptoscalp_core.domain.client_ids import client_order_ids
 from cryptoscalp_core.domain.orders import (
     Fill,
     Order,
     OrderRequest,
     OrderSide,
+    OrderStatus,
     OrderType,
     TimeInForce,
     accept,
     fill,
 )
-from cryptoscalp_core.storage.bulk import OrderLife
+from cryptoscalp_core.storage.bulk import Columns, OrderLife
 
-
-@dataclass(slots=True)
-class LaneBlock:
-    """Orders the lane completed in one call, as numbers; :meth:`lives` and :meth:`fills` build objects."""
-
-    orders: npt.NDArray[np.int64]  # rows of TakerLane ORDER_COLUMNS
-    prefix: str
-    context: LaneContext
-    _built: tuple[list[OrderLife], list[Fill]] | None = None
-
-    def _build(self) -> tuple[list[OrderLife], list[Fill]]:
-        if self._built is not None:
-            return self._built
-        ctx = self.context
-        lives: list[OrderLife] = []
-        fills: list[Fill] = []
-        for row in self.orders.tolist():
-            seq, inst, sign, lots, reduce, created, _, ack_id, ack_at, fill_id, ticks, fill_ts, fill_at = row
-            instrument = ctx.instruments[inst]
-            qty = ctx.qty(inst, lots)
-            side = OrderSide.BUY if sign > 0 else OrderSide.SELL
-            request = OrderRequest(client_order_id=client_order_id(self.prefix, seq), instrument_id=instrument.id,
-                                   side=side, type=OrderType.MARKET, qty=qty, time_in_force=TimeInForce.IOC,
-                                   reduce_only=bool(reduce), ts_created=created)
-            venue_order_id = f"S{ack_id}"
-            accepted = accept(Order(request=request, ts_updated=created), venue_order_id, ack_at)
-            price = ctx.price(inst, ticks)
-            execution = Fill(client_order_id=request.client_order_id, instrument_id=instrument.id, side=side,
-                             price=price, qty=qty, fee=ctx.fee(inst, ticks, lots), fee_asset=instrument.quote,
-                             is_maker=False, trade_id=f"T{fill_id}", venue_order_id=venue_order_id,
-                             ts_event=fill_ts, ts_recv=fill_at)
-            lives.append(OrderLife(request, [Order(request=request), accepted, fill(accepted, execution)]))
-            fills.append(execution)
-        self._built = (lives, fills)
-        return self._built
-
-    def lives(self) -> list[OrderLife]:
-        return self._build()[0]
-
-    def fills(self) -> list[Fill]:
-        return self._build()[1]
-
-    def __len__(self) -> int:
-        return len(self.orders)
+_ZERO = Decimal(0)
 
 
 @dataclass(slots=True)
@@ -77,6 +45,7 @@ class LaneContext:
     _prices: dict[tuple[int, int], Decimal] = field(default_factory=dict)
     _qtys: dict[tuple[int, int], Decimal] = field(default_factory=dict)
     _fees: dict[tuple[int, int, int], Decimal] = field(default_factory=dict)
+    _filled: dict[tuple[int, int, int], tuple[Decimal, Decimal, Decimal, Decimal]] = field(default_factory=dict)
 
     def price(self, inst: int, ticks: int) -> Decimal:
         key = (inst, ticks)
@@ -99,24 +68,140 @@ class LaneContext:
             got = self._fees[key] = self.account.fee(inst, self.price(inst, ticks), self.qty(inst, lots), False)
         return got
 
+    def filled(self, inst: int, ticks: int, lots: int) -> tuple[Decimal, Decimal, Decimal, Decimal]:
+        """``(filled_qty, avg_fill_price, fees, filled_notional)`` of an order filled whole by one fill: the
+        arithmetic of :func:`cryptoscalp_core.domain.orders.fill` from an unfilled order."""
+        key = (inst, ticks, lots)
+        got = self._filled.get(key)
+        if got is None:
+            price, qty = self.price(inst, ticks), self.qty(inst, lots)
+            notional = _exact.add(_ZERO, _exact.mul(price, qty))
+            filled_qty = _exact.add(_ZERO, qty)
+            got = self._filled[key] = (filled_qty, _exact.div(notional, filled_qty),
+                                       _exact.add(_ZERO, self.fee(inst, ticks, lots)), notional)
+        return got
+
+
+@dataclass(slots=True)
+class LaneBlock:
+    """Orders the lane completed in one call, as numbers."""
+
+    parts: list[npt.NDArray[np.int64]]  # rows of TakerLane ORDER_COLUMNS, in order
+    prefix: str
+    context: LaneContext
+    _fills: list[Fill] | None = None
+    _columns: tuple[str, tuple[Columns, Columns, Columns]] | None = None
+
+    def __len__(self) -> int:
+        return sum(len(p) for p in self.parts)
+
+    @property
+    def orders(self) -> npt.NDArray[np.int64]:
+        if len(self.parts) > 1:
+            self.parts = [np.concatenate(self.parts)]
+        return self.parts[0]
+
+    def absorb(self, other: LaneBlock) -> bool:
+        """Append ``other``'s orders when nothing was built from either yet (consecutive lane calls with
+        no general-path order between them make one block); ``False`` when it cannot."""
+        if (other.context is not self.context or other.prefix != self.prefix or self._fills is not None
+                or self._columns is not None or other._fills is not None or other._columns is not None):
+            return False
+        self.parts.extend(other.parts)
+        return True
+
+    def _fields(self) -> tuple[list[str], list[int], list[int], list[int], list[int]]:
+        o = self.orders
+        return (client_order_ids(self.prefix, o[:, 0]), o[:, 1].tolist(), o[:, 2].tolist(), o[:, 3].tolist(),
+                o[:, 10].tolist())
+
+    def store_columns(self, run_id: str) -> tuple[Columns, Columns, Columns]:
+        """The ``orders``, ``order_states`` and ``fills`` columns of these orders, in order."""
+        if self._columns is not None and self._columns[0] == run_id:
+            return self._columns[1]
+        ctx, o, n = self.context, self.orders, len(self.orders)
+        cids, inst, sign, lots, ticks = self._fields()
+        ids = [ctx.instruments[i].id for i in inst]
+        sides = [OrderSide.BUY.value if s > 0 else OrderSide.SELL.value for s in sign]
+        qty = [ctx.qty(i, q) for i, q in zip(inst, lots, strict=True)]
+        filled = [ctx.filled(i, t, q) for i, t, q in zip(inst, ticks, lots, strict=True)]
+        vids = [f"S{a}" for a in o[:, 7].tolist()]
+        ack_at, fill_at = o[:, 8].tolist(), o[:, 12].tolist()
+        done = {"status": [OrderStatus.FILLED.value] * n, "filled_qty": [f[0] for f in filled],
+                "avg_fill_price": [f[1] for f in filled], "fees": [f[2] for f in filled], "venue_order_id": vids,
+                "reason": [""] * n, "status_before_cancel": [None] * n, "ts_updated": fill_at,
+                "filled_notional": [f[3] for f in filled]}
+        orders = {"run_id": [run_id] * n, "client_order_id": cids, "instrument_id": ids, "side": sides,
+                  "order_type": [OrderType.MARKET.value] * n, "qty": qty, "price": [None] * n,
+                  "time_in_force": [TimeInForce.IOC.value] * n, "reduce_only": [bool(r) for r in o[:, 4].tolist()],
+                  "ts_created": o[:, 5].tolist(), **done}
+        # each order's three states, in the order the general path stores them: pending, new, filled
+        states: Columns = {"run_id": [run_id] * (3 * n), "client_order_id": [c for c in cids for _ in range(3)]}
+        unfilled = {"filled_qty": _ZERO, "avg_fill_price": _ZERO, "fees": _ZERO, "reason": "",
+                    "status_before_cancel": None, "filled_notional": _ZERO}
+        for key, values in done.items():
+            if key == "status":
+                states[key] = [v for _ in range(n) for v in (OrderStatus.PENDING_NEW.value, OrderStatus.NEW.value,
+                                                             OrderStatus.FILLED.value)]
+            elif key == "venue_order_id":
+                states[key] = [v for vid in vids for v in ("", vid, vid)]
+            elif key == "ts_updated":
+                states[key] = [v for a, f in zip(ack_at, fill_at, strict=True) for v in (0, a, f)]
+            else:
+                states[key] = [v for last in values for v in (unfilled[key], unfilled[key], last)]
+        fills = {"run_id": [run_id] * n, "client_order_id": cids, "instrument_id": ids, "side": sides,
+                 "price": [ctx.price(i, t) for i, t in zip(inst, ticks, strict=True)], "qty": qty,
+                 "fee": [ctx.fee(i, t, q) for i, t, q in zip(inst, ticks, lots, strict=True)],
+                 "fee_asset": [ctx.instruments[i].quote for i in inst], "is_maker": [False] * n,
+                 "trade_id": [f"T{x}" for x in o[:, 9].tolist()], "venue_order_id": vids,
+                 "ts_event": o[:, 11].tolist(), "ts_recv": fill_at}
+        self._columns = (run_id, (orders, states, fills))
+        return orders, states, fills
+
+    def fills(self) -> list[Fill]:
+        if self._fills is not None:
+            return self._fills
+        ctx, o = self.context, self.orders
+        cids, inst, sign, lots, ticks = self._fields()
+        self._fills = [
+            Fill(client_order_id=cid, instrument_id=ctx.instruments[i].id,
+                 side=OrderSide.BUY if s > 0 else OrderSide.SELL, price=ctx.price(i, t), qty=ctx.qty(i, q),
+                 fee=ctx.fee(i, t, q), fee_asset=ctx.instruments[i].quote, is_maker=False, trade_id=f"T{tid}",
+                 venue_order_id=f"S{vid}", ts_event=ts_event, ts_recv=ts_recv)
+            for cid, i, s, q, t, tid, vid, ts_event, ts_recv in zip(
+                cids, inst, sign, lots, ticks, o[:, 9].tolist(), o[:, 7].tolist(), o[:, 11].tolist(),
+                o[:, 12].tolist(), strict=True)]
+        return self._fills
+
+    def lives(self) -> list[OrderLife]:
+        """Each order's request and states, through the domain's own state machine."""
+        out: list[OrderLife] = []
+        for execution, (reduce, created, ack_at) in zip(self.fills(), self.orders[:, [4, 5, 8]].tolist(),
+                                                         strict=True):
+            request = OrderRequest(client_order_id=execution.client_order_id, instrument_id=execution.instrument_id,
+                                   side=execution.side, type=OrderType.MARKET, qty=execution.qty,
+                                   time_in_force=TimeInForce.IOC, reduce_only=bool(reduce), ts_created=created)
+            accepted = accept(Order(request=request, ts_updated=created), execution.venue_order_id, ack_at)
+            out.append(OrderLife(request, [Order(request=request), accepted, fill(accepted, execution)]))
+        return out
+
+
+def _expand(items: list[Any], kind: type, pick: str) -> list[Any]:
+    out: list[Any] = []
+    for item in items:
+        if isinstance(item, LaneBlock):
+            out.extend(getattr(item, pick)())
+        else:
+            assert isinstance(item, kind)
+            out.append(item)
+    return out
+
 
 def expand_lives(items: list[Any]) -> list[OrderLife]:
     """Finished orders with :class:`LaneBlock` entries → the orders in order."""
-    out: list[OrderLife] = []
-    for item in items:
-        if isinstance(item, LaneBlock):
-            out.extend(item.lives())
-        else:
-            out.append(item)
-    return out
+    return _expand(items, OrderLife, "lives")
 
 
 def expand_fills(items: list[Any]) -> list[Fill]:
     """A fill log with :class:`LaneBlock` entries → the fills in order."""
-    out: list[Fill] = []
-    for item in items:
-        if isinstance(item, LaneBlock):
-            out.extend(item.fills())
-        else:
-            out.append(item)
-    return out
+    return _expand(items, Fill, "fills")

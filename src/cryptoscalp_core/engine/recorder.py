@@ -13,11 +13,11 @@ from __future__ import annotations
 from cryptoscalp_core.domain.orders import Fill, Order, OrderRequest
 from cryptoscalp_core.engine.lane_records import LaneBlock, expand_fills, expand_lives
 from cryptoscalp_core.ports.store import AuditEvent, Store
-from cryptoscalp_core.storage.bulk import OrderLife
+from cryptoscalp_core.storage.bulk import Columns, OrderLife, extend_columns, object_columns
 
 
 class RunRecorder:
-    __slots__ = ("_audits", "_done", "_fills", "_lane_rows", "_open", "flush_every", "run_id", "store", "written")
+    __slots__ = ("_audits", "_done", "_fills", "_lane_blocks", "_open", "flush_every", "run_id", "store", "written")
 
     def __init__(self, store: Store, run_id: str, flush_every: int = 20_000) -> None:
         self.store = store
@@ -26,7 +26,7 @@ class RunRecorder:
         self._open: dict[str, OrderLife] = {}
         self._done: list[OrderLife | LaneBlock] = []
         self._fills: list[Fill | LaneBlock] = []
-        self._lane_rows = 0
+        self._lane_blocks = 0
         self._audits: list[AuditEvent] = []
         self.written = 0
 
@@ -46,29 +46,72 @@ class RunRecorder:
 
     def lane_block(self, block: LaneBlock) -> None:
         """Orders the taker fast lane completed (each with its fill), kept as numbers until written."""
+        last = self._done[-1] if self._done else None
+        if isinstance(last, LaneBlock) and self._fills and self._fills[-1] is last and last.absorb(block):
+            return
         self._done.append(block)
         self._fills.append(block)
-        self._lane_rows += len(block)
+        self._lane_blocks += 1
 
     def audit(self, event: AuditEvent) -> None:
         self._audits.append(event)
 
     def flush(self, final: bool = False) -> None:
         """Write what is finished; with ``final`` also the orders still open."""
-        pending = len(self._done) + len(self._fills) + len(self._audits) + self._lane_rows
+        # fast-lane blocks are compact arrays: they wait for the final flush and its one bulk insert
+        pending = len(self._done) + len(self._fills) + len(self._audits) - 2 * self._lane_blocks
         if not final and pending < self.flush_every:
             return
-        orders = expand_lives(self._done) + (list(self._open.values()) if final else [])
+        orders = self._done + (list(self._open.values()) if final else [])
         if final:
             self._open.clear()
-        fills, audits = expand_fills(self._fills), self._audits
-        self._done, self._fills, self._audits, self._lane_rows = [], [], [], 0
+        fills, audits = self._fills, self._audits
+        self._done, self._fills, self._audits, self._lane_blocks = [], [], [], 0
+        columns = getattr(self.store, "import_run_columns", None)
+        if callable(columns):
+            columns(self.run_id, *self._columns(orders, fills), audits)
+            self.written += sum(3 * len(o) if isinstance(o, LaneBlock) else len(o.states) for o in orders)
+            self.written += sum(len(f) if isinstance(f, LaneBlock) else 1 for f in fills) + len(audits)
+            return
+        lives, executions = expand_lives(orders), expand_fills(fills)
         bulk = getattr(self.store, "import_run_records", None)
         if callable(bulk):
-            bulk(self.run_id, orders, fills, audits)
+            bulk(self.run_id, lives, executions, audits)
         else:
-            self._one_by_one(orders, fills, audits)
-        self.written += sum(len(life.states) for life in orders) + len(fills) + len(audits)
+            self._one_by_one(lives, executions, audits)
+        self.written += sum(len(life.states) for life in lives) + len(executions) + len(audits)
+
+    def _columns(self, orders: list[OrderLife | LaneBlock], fills: list[Fill | LaneBlock]
+                 ) -> tuple[Columns, Columns, Columns]:
+        """The three tables' columns, rows in the order the orders finished (fast-lane blocks in place)."""
+        order_cols: Columns = {}
+        state_cols: Columns = {}
+        fill_cols: Columns = {}
+        run_id, pending = self.run_id, []
+        for item in [*orders, None]:
+            if isinstance(item, OrderLife):
+                pending.append(item)
+                continue
+            if pending:
+                o, s, _ = object_columns(run_id, pending, [])
+                extend_columns(order_cols, o)
+                extend_columns(state_cols, s)
+                pending = []
+            if item is not None:
+                o, s, _ = item.store_columns(run_id)
+                extend_columns(order_cols, o)
+                extend_columns(state_cols, s)
+        executions: list[Fill] = []
+        for entry in [*fills, None]:
+            if isinstance(entry, Fill):
+                executions.append(entry)
+                continue
+            if executions:
+                extend_columns(fill_cols, object_columns(run_id, [], executions)[2])
+                executions = []
+            if entry is not None:
+                extend_columns(fill_cols, entry.store_columns(run_id)[2])
+        return order_cols, state_cols, fill_cols
 
     def _one_by_one(self, orders: list[OrderLife], fills: list[Fill], audits: list[AuditEvent]) -> None:
         for life in orders:

@@ -66,9 +66,10 @@ def series_path(output_dir: Path, run_id: str) -> Path:
 async def run_backtest(profile_path: str | Path, *, host: PluginHost | None = None,
                        output_dir: Path = Path("runs"),
                        progress: Callable[[int], None] | None = None,
-                       model: Model | None = None) -> BacktestResult:
+                       model: Model | None = None, report: bool = True) -> BacktestResult:
     """Run the backtest a profile describes. ``model``, when given, replaces the profile's model component
-    (``cryptoscalp train`` backtests the model it just trained this way)."""
+    (``cryptoscalp train`` backtests the model it just trained this way); ``report=False`` skips the HTML
+    report (``cryptoscalp report RUN`` can write it later from the stored summary and series)."""
     host = host or default_host()
     resolved = load_profile(profile_path, host.registry, resolver=host.hook.cryptoscalp_resolve_instrument)
     _require(resolved)
@@ -106,9 +107,11 @@ async def run_backtest(profile_path: str | Path, *, host: PluginHost | None = No
     run_meta = {"run_id": run_id, "profile": str(profile_path), "profile_digest": record.profile_digest,
                 "instruments": ", ".join(i.id for i in resolved.instruments),
                 "components": ", ".join(f"{k}={c.spec.name}" for k, c in resolved.components.items())}
-    summary["report"] = str(write_report(output_dir / run_id / "report.html", run=run_meta, summary=summary,
-                                         series=series, fills=fill_arrays,
-                                         initial_balance=summary["initial_balance"]))
+    report_path = output_dir / run_id / "report.html"
+    summary["report"] = str(report_path)
+    if report:
+        write_report(report_path, run=run_meta, summary=summary, series=series, fills=fill_arrays,
+                     initial_balance=summary["initial_balance"])
     summary["series"] = str(path)
     summary["run"] = run_meta
     store.save_positions(run_id, list(venue.positions.values()), stats.last_ts)
@@ -139,6 +142,11 @@ def run_results(engine: BacktestEngine, venue: Any, resolved: ResolvedProfile,
                         span_ns=max(0, stats.last_ts - stats.first_ts))
     summary["initial_balance"] = initial_balance
     summary["risk_layers"] = engine.risk_stack.summary()
+    summary["decisions"] = stats.decisions
+    summary["persist_s"] = getattr(stats, "persist_s", 0.0)
+    lane = getattr(engine, "lane", None)
+    if lane is not None:
+        summary["fast_lane"] = {"decisions": lane.decisions, "calls": lane.calls, "stops": dict(lane.stops)}
     return summary, series, fill_arrays
 
 

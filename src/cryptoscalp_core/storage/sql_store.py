@@ -21,7 +21,7 @@ from cryptoscalp_core.domain.orders import Fill, Order, OrderRequest
 from cryptoscalp_core.domain.positions import Position
 from cryptoscalp_core.ports.store import AuditEvent, ModelStage, ModelVersion, RunRecord, StageChange
 from cryptoscalp_core.storage import migrate as migrations
-from cryptoscalp_core.storage.bulk import OrderLife, import_run_records
+from cryptoscalp_core.storage.bulk import Columns, OrderLife, import_columns, import_run_records
 from cryptoscalp_core.storage.engine import (
     READ_ONLY_OPTION,
     EngineOptions,
@@ -206,6 +206,13 @@ class SqlStore:
         one transaction. Every row must be new: see :mod:`cryptoscalp_core.storage.bulk`."""
         with self._transaction() as session:
             import_run_records(session, run_id, orders, fills, audits)
+
+    def import_run_columns(self, run_id: str, orders: Columns, states: Columns, fills: Columns,
+                           audits: Sequence[AuditEvent]) -> None:
+        """:meth:`import_run_records` from columns already mapped to the ``orders``, ``order_states`` and
+        ``fills`` tables (name -> values; the backtest's taker fast lane writes its orders this way)."""
+        with self._transaction() as session:
+            import_columns(session, run_id, orders, states, fills, audits)
 
     # -- audit -------------------------------------------------------------------------------------------
     def audit(self, event: AuditEvent) -> None:
