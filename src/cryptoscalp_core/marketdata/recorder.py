@@ -3,21 +3,25 @@
 Layout — the one the ``replay`` feed's ``parquet`` format reads::
 
     <root>/<venue>/<SYMBOL>/<kind>/<YYYY-MM-DD>.parquet     kind: trade, quote, book_delta, mark
-    <root>/<venue>/_raw/<YYYY-MM-DD>.parquet                raw frames: ts_recv (int64 ns), frame (binary)
+    <root>/<venue>/_raw/<YYYY-MM-DD>.parquet                raw frames: ts_recv, frame, tag
 
 One file per UTC day of ``ts_recv``, rows in ``ts_recv`` order, columns exactly the core dtype of the
 kind, schema metadata ``cryptoscalp.kind`` (and ``cryptoscalp.tick_size`` for book deltas, whose prices are
 integer ticks). Rows are buffered and written as row groups of ``row_group_rows`` into a hidden temporary
 file per day, renamed into place on :meth:`close`: a reader never sees half a file. A day file that already
 exists (an earlier recording of the same day) is merged with the new rows, stably sorted by ``ts_recv``.
+
+Raw frames (:mod:`cryptoscalp_core.marketdata.raw`) keep their receive order: ``ts_recv`` int64 ns,
+``frame`` binary, ``tag`` string (``""`` for a WebSocket frame). :func:`raw_day_files` and
+:func:`read_raw_chunks` read them back.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -41,6 +45,7 @@ KIND_KEY = b"cryptoscalp.kind"
 TICK_KEY = b"cryptoscalp.tick_size"
 NS_PER_DAY = 86_400 * 10**9
 RAW_DIR = "_raw"
+RAW_COLUMNS = ("ts_recv", "frame", "tag")
 
 
 def _day(day_index: int) -> str:
@@ -73,6 +78,7 @@ class MarketRecorder:
         self._files: dict[tuple[Any, ...], _DayFile] = {}
         self._raw_ts: list[int] = []
         self._raw_frames: list[bytes] = []
+        self._raw_tags: list[str] = []
         self.raw_frames = 0
 
     # -- input ------------------------------------------------------------------------------------------
@@ -88,10 +94,11 @@ class MarketRecorder:
         for k in np.unique(key).tolist():
             self._append(kind, int(k // 1_000_000), int(k % 1_000_000), rows[key == k])
 
-    def raw(self, ts_recv: int, frame: bytes) -> None:
-        """A :data:`~cryptoscalp_core.marketdata.raw.RawFrameSink`."""
+    def raw(self, ts_recv: int, frame: bytes, tag: str = "", /) -> None:
+        """A :class:`~cryptoscalp_core.marketdata.raw.RawFrameSink`."""
         self._raw_ts.append(ts_recv)
         self._raw_frames.append(bytes(frame))
+        self._raw_tags.append(tag)
         self.raw_frames += 1
         if len(self._raw_ts) >= self.row_group_rows:
             self._flush_raw()
@@ -134,19 +141,20 @@ class MarketRecorder:
 
     def _flush_raw(self) -> None:
         if not self._raw_ts or self.raw_venue is None:
-            self._raw_ts, self._raw_frames = [], []
+            self._raw_ts, self._raw_frames, self._raw_tags = [], [], []
             return
         ts = np.asarray(self._raw_ts, dtype=np.int64)
-        frames = self._raw_frames
-        self._raw_ts, self._raw_frames = [], []
-        schema = pa.schema([("ts_recv", pa.int64()), ("frame", pa.binary())], metadata={KIND_KEY: b"raw"})
+        frames, tags = self._raw_frames, self._raw_tags
+        self._raw_ts, self._raw_frames, self._raw_tags = [], [], []
+        schema = _raw_schema()
         days = ts // NS_PER_DAY
         for day in np.unique(days).tolist():
             sel = np.flatnonzero(days == day)
             path = self.root / self.raw_venue / RAW_DIR / f"{_day(int(day))}.parquet"
             f = self._file(("raw", int(day)), path, schema)
-            table = pa.Table.from_arrays([pa.array(ts[sel]), pa.array([frames[i] for i in sel.tolist()],
-                                                                       type=pa.binary())], schema=schema)
+            rows = sel.tolist()
+            table = pa.Table.from_arrays([pa.array(ts[sel]), pa.array([frames[i] for i in rows], type=pa.binary()),
+                                          pa.array([tags[i] for i in rows], type=pa.string())], schema=schema)
             if f.writer is None:
                 f.path.parent.mkdir(parents=True, exist_ok=True)
                 f.writer = pq.ParquetWriter(f.tmp, schema, compression="zstd")
@@ -164,7 +172,9 @@ class MarketRecorder:
             f.writer.close()
             f.writer = None
             if f.path.exists():
-                merged = pa.concat_tables([pq.read_table(f.path), pq.read_table(f.tmp)])
+                # promote: a raw day file written before frames had tags gets null tags (= WebSocket frames)
+                merged = pa.concat_tables([pq.read_table(f.path), pq.read_table(f.tmp)], promote_options="default")
+                merged = merged.select(f.schema.names).cast(f.schema)
                 order = np.argsort(merged.column("ts_recv").to_numpy(), kind="stable")
                 pq.write_table(merged.take(pa.array(order)).replace_schema_metadata(f.schema.metadata), f.tmp,
                                compression="zstd", row_group_size=self.row_group_rows)
@@ -172,3 +182,54 @@ class MarketRecorder:
             written[str(f.path)] = f.rows
         self._files.clear()
         return written
+
+
+def _raw_schema() -> Any:
+    return pa.schema([("ts_recv", pa.int64()), ("frame", pa.binary()), ("tag", pa.string())],
+                     metadata={KIND_KEY: b"raw"})
+
+
+def raw_day_files(root: str | Path, venue: str, start: date | None = None, end: date | None = None) -> list[Path]:
+    """``<root>/<venue>/_raw/<YYYY-MM-DD>.parquet`` files of the days from ``start`` to ``end`` (inclusive,
+    either open), oldest first."""
+    out = []
+    for path in sorted((Path(root) / venue / RAW_DIR).glob("*.parquet")):
+        try:
+            day = date.fromisoformat(path.stem)
+        except ValueError:
+            continue
+        if (start is None or day >= start) and (end is None or day <= end):
+            out.append(path)
+    return out
+
+
+def read_raw_chunks(path: str | Path, chunk_frames: int = 8192) -> Iterator[tuple[list[int], list[bytes], list[str]]]:
+    """The records of a raw day file, ``chunk_frames`` at a time: receive times, frames and tags (``""`` where
+    a file has no tag column or a null tag)."""
+    if pq is None:
+        raise ImportError(PARQUET_HINT)
+    file = pq.ParquetFile(path)
+    has_tag = "tag" in file.schema_arrow.names
+    columns = list(RAW_COLUMNS) if has_tag else ["ts_recv", "frame"]
+    for batch in file.iter_batches(batch_size=chunk_frames, columns=columns):
+        ts = batch.column(0).to_pylist()
+        frames = batch.column(1).to_pylist()
+        tags = [t or "" for t in batch.column(2).to_pylist()] if has_tag else [""] * len(ts)
+        yield ts, frames, tags
+
+
+def read_events(path: str | Path) -> npt.NDArray[np.void]:
+    """A normalised day file the recorder wrote, as one structured array of its kind's dtype (the kind is
+    read from the schema metadata)."""
+    if pq is None:
+        raise ImportError(PARQUET_HINT)
+    table = pq.read_table(path)
+    name = (table.schema.metadata or {}).get(KIND_KEY, b"").decode()
+    kinds = {v: k for k, v in KIND_DIR.items()}
+    if name not in kinds:
+        raise ValueError(f"{path}: not a file of normalised events (kind {name!r})")
+    dtype = DTYPES[kinds[name]]
+    rows = np.empty(table.num_rows, dtype)
+    for column in dtype.names or ():
+        rows[column] = table.column(column).to_numpy()
+    return rows

@@ -36,8 +36,9 @@ class TestFeedAgainstFakeVenue(MarketFeedConformance):
 class TestBinancePlugin(PluginConformance):
     entry_point = "exchange-binance"
     distribution = "cryptoscalp-exchange-binance"
-    components = ((ComponentKind.FEED, "binance-usdm"),)
+    components = ((ComponentKind.FEED, "binance-usdm"), (ComponentKind.FEED, "binance-usdm-recording"))
 
     @pytest.fixture
     def component_settings(self) -> Mapping[str, Mapping[str, Any]]:
-        return {"binance-usdm": {"ws_url": "ws://127.0.0.1:9", "rest_url": "http://127.0.0.1:9"}}
+        return {"binance-usdm": {"ws_url": "ws://127.0.0.1:9", "rest_url": "http://127.0.0.1:9"},
+                "binance-usdm-recording": {"path": "recordings"}}

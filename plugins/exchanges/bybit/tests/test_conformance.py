@@ -59,7 +59,11 @@ class TestBybitFeed(MarketFeedConformance):
 class TestBybitPlugin(PluginConformance):
     entry_point = "exchange-bybit"
     distribution = "cryptoscalp-exchange-bybit"
-    components = ((ComponentKind.FEED, "bybit"),)
+    components = ((ComponentKind.FEED, "bybit"), (ComponentKind.FEED, "bybit-recording"))
+
+    @pytest.fixture
+    def component_settings(self) -> Mapping[str, Mapping[str, Any]]:
+        return {"bybit-recording": {"path": "recordings"}}
 
     @pytest.fixture
     def factory_deps(self) -> Mapping[str, Any]:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
 
 import pytest
 from cryptoscalp_exchange_okx.config import OkxFeedConfig
@@ -40,4 +41,8 @@ class TestOkxFeedConformance(MarketFeedConformance):
 class TestOkxPlugin(PluginConformance):
     entry_point = "exchange-okx"
     distribution = "cryptoscalp-exchange-okx"
-    components = ((ComponentKind.FEED, "okx"),)
+    components = ((ComponentKind.FEED, "okx"), (ComponentKind.FEED, "okx-recording"))
+
+    @pytest.fixture
+    def component_settings(self) -> Mapping[str, Mapping[str, Any]]:
+        return {"okx-recording": {"path": "recordings"}}

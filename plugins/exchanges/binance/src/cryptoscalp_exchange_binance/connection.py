@@ -9,6 +9,9 @@
 * Lost connections reopen with exponential backoff and jitter and resubscribe; the books notice any
   hole through ``pu`` and resync. Before the 24-hour cut (``max_connection_age_s``) a replacement is
   opened and subscribed while the old one still streams; the parser drops the overlap's repeats.
+* With a raw sink installed (:attr:`StreamConnection.raw_sink`), every frame received is handed to it
+  before anything else looks at it; :func:`control_reply` is how both the socket and the replay of a
+  recording tell a reply to our requests from data for the parser.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import websockets
 from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import InvalidStatus, WebSocketException
 
+from cryptoscalp_core.marketdata.raw import RawFrameSink
 from cryptoscalp_core.ports.market_feed import FeedStats
 from cryptoscalp_exchange_binance.backoff import Backoff
 from cryptoscalp_exchange_binance.config import BinanceFeedConfig
@@ -37,6 +41,23 @@ _STREAM_PREFIX: Final = b'{"stream":'
 _PARAMS_PER_FRAME: Final = 50
 _BANNED_STATUSES: Final = frozenset({403, 418, 429})
 _BANNED_WAIT_S: Final = 60.0
+
+
+def control_reply(raw: bytes) -> dict[str, Any] | None:
+    """The reply or error object a frame without the combined-stream prefix carries (``result`` or
+    ``code``), or ``None`` when the frame is for the parser (which counts what it cannot read)."""
+    try:
+        obj = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return None
+    if isinstance(obj, dict) and ("result" in obj or "code" in obj):
+        return obj
+    return None
+
+
+def for_parser(raw: bytes) -> bool:
+    """Whether the socket hands ``raw`` to the parser (everything but replies to our requests)."""
+    return raw.startswith(_STREAM_PREFIX) or control_reply(raw) is None
 
 
 class SubscribeError(Exception):
@@ -78,10 +99,12 @@ class StreamConnection:
     """Keeps ``plan.streams`` subscribed on one live socket (or two, briefly, while rotating)."""
 
     def __init__(self, plan: ConnectionPlan, config: BinanceFeedConfig, on_frame: Callable[[bytes, int], None],
-                 stats: FeedStats, clock: Callable[[], int]) -> None:
+                 stats: FeedStats, clock: Callable[[], int], raw_sink: RawFrameSink | None = None) -> None:
         self.plan = plan
         self.config = config
         self.rotations = 0
+        #: receives every frame before it is parsed (recording); read once per frame, so it may change live
+        self.raw_sink = raw_sink
         self.subscribed = asyncio.Event()
         self._on_frame = on_frame
         self._stats = stats
@@ -184,6 +207,9 @@ class StreamConnection:
             raw = await recv(decode=False)
             ts = clock()
             live.last_rx = loop_time()
+            sink = self.raw_sink
+            if sink is not None:
+                sink(ts, raw)
             if raw.startswith(_STREAM_PREFIX):
                 on_frame(raw, ts)
                 if not got_data.is_set():
@@ -192,20 +218,16 @@ class StreamConnection:
                 self._control(live, raw, ts)
 
     def _control(self, live: _Live, raw: bytes, ts: int) -> None:
-        try:
-            obj = orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            self._on_frame(raw, ts)  # the parser counts it
+        obj = control_reply(raw)
+        if obj is None:
+            self._on_frame(raw, ts)  # the parser reads it, or counts why it cannot
             return
-        request_id = obj.get("id") if isinstance(obj, dict) else None
-        if isinstance(obj, dict) and ("result" in obj or "code" in obj):
-            future = live.pending.pop(request_id, None) if isinstance(request_id, int) else None
-            if future is not None and not future.done():
-                future.set_result(obj)
-            elif "code" in obj:
-                log.warning("binance-usdm: error from %s: %s", self.plan.url, str(obj)[:200])
-            return
-        self._on_frame(raw, ts)
+        request_id = obj.get("id")
+        future = live.pending.pop(request_id, None) if isinstance(request_id, int) else None
+        if future is not None and not future.done():
+            future.set_result(obj)
+        elif "code" in obj:
+            log.warning("binance-usdm: error from %s: %s", self.plan.url, str(obj)[:200])
 
     async def _watch(self, live: _Live) -> None:
         """Ends (so the socket is replaced) when a quiet line does not answer a ping."""

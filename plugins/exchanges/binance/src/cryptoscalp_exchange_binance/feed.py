@@ -6,6 +6,11 @@ background; ``batches()`` yields what they deliver, in arrival order; ``stop()``
 ends ``batches()``. A consumer slower than the venue is protected by a bounded queue: beyond
 ``max_pending_batches`` batches are dropped (counted) and a book whose deltas were dropped is resynced,
 so the consumer never builds a wrong book.
+
+The feed is a :class:`~cryptoscalp_core.marketdata.raw.RawFrameSource`: with a sink installed it tees
+every WebSocket frame, every depth snapshot body (tagged ``depth SYMBOL``) and every batch the queue
+dropped (``overflow N``), which is what :mod:`cryptoscalp_exchange_binance.recording` needs to replay
+the recording bit for bit.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import numpy as np
 
 from cryptoscalp_core.domain.events import EventKind
 from cryptoscalp_core.domain.instrument import Instrument
+from cryptoscalp_core.marketdata.raw import START_TAG, RawFrameSink, start_record
 from cryptoscalp_core.ports.market_feed import EventBatch, FeedStats
 from cryptoscalp_exchange_binance.backoff import Backoff
 from cryptoscalp_exchange_binance.book import Book
@@ -30,6 +36,7 @@ from cryptoscalp_exchange_binance.connection import StreamConnection
 from cryptoscalp_exchange_binance.drops import DropLog
 from cryptoscalp_exchange_binance.instruments import VENUE, check_instrument, symbols_by_name
 from cryptoscalp_exchange_binance.parser import StreamParser, SymbolState
+from cryptoscalp_exchange_binance.recording import OVERFLOW_TAG, SNAPSHOT_TAG, decoder_settings
 from cryptoscalp_exchange_binance.rest import BinanceApiError, BinanceRest, RateLimitedError
 from cryptoscalp_exchange_binance.streams import plan_connections
 
@@ -58,6 +65,17 @@ class BinanceUsdmFeed:
         self._running = False
         self._iterated = False
         self._last_ts = 0
+        self._raw_sink: RawFrameSink | None = None
+
+    # -- RawFrameSource ---------------------------------------------------------------------------------
+    @property
+    def venue(self) -> str:
+        return VENUE
+
+    def set_raw_sink(self, sink: RawFrameSink | None) -> None:
+        self._raw_sink = sink
+        for connection in self._connections:
+            connection.raw_sink = sink
 
     # -- MarketFeed -------------------------------------------------------------------------------------
     @property
@@ -82,7 +100,9 @@ class BinanceUsdmFeed:
                                     max_buffer=config.max_buffered_diffs)
         self._snapshot_backoff = {i: Backoff(config.backoff_initial_s, config.backoff_max_s) for i, _ in self._mine}
         symbols = [inst.symbol for _, inst in self._mine]
-        self._connections = [StreamConnection(plan, config, self._on_frame, stats, self._now)
+        if self._raw_sink is not None:  # a replay starts from a parser built like this one
+            self._raw_sink(self._now(), start_record(decoder_settings(config)), START_TAG)
+        self._connections = [StreamConnection(plan, config, self._on_frame, stats, self._now, self._raw_sink)
                              for plan in plan_connections(symbols, config)]
         self._running = True
         for connection in self._connections:
@@ -161,16 +181,22 @@ class BinanceUsdmFeed:
 
     def _on_frame(self, raw: bytes, ts_recv: int) -> None:
         assert self._parser is not None
-        for batch in self._parser.on_frame(raw, ts_recv):
-            self._enqueue(batch)
+        batches = self._parser.on_frame(raw, ts_recv)
+        for batch in batches:
+            self._enqueue(batch, batches)
 
-    def _enqueue(self, batch: EventBatch) -> None:
+    def _enqueue(self, batch: EventBatch, batches: list[EventBatch]) -> None:
+        """``batch`` (one of ``batches``, the output of one frame or snapshot) to the consumer's queue."""
         queue = self._queue
         assert queue is not None and self._parser is not None
         if queue.qsize() < self.config.max_pending_batches:
             queue.put_nowait(batch)
             return
         self._stats.drop("consumer_overflow", len(batch))
+        sink = self._raw_sink
+        if sink is not None:  # the replay drops the same batch and resyncs the same books
+            position = next(i for i, b in enumerate(batches) if b is batch)
+            sink(self._now(), b"", f"{OVERFLOW_TAG} {position}")
         if batch.kind is EventKind.BOOK_DELTA:
             for index in np.unique(batch.rows["instrument"]).tolist():
                 self._parser.by_index[int(index)].sync.force_resync()
@@ -200,8 +226,13 @@ class BinanceUsdmFeed:
                 wait = backoff.next_delay()
                 log.warning("binance-usdm: %s depth snapshot failed (%s); retrying in %.2fs", symbol, exc, wait)
                 await asyncio.sleep(wait)
-        for batch in parser.on_snapshot(index, body, self._now()):
-            self._enqueue(batch)
+        ts_recv = self._now()
+        sink = self._raw_sink
+        if sink is not None:
+            sink(ts_recv, body, f"{SNAPSHOT_TAG} {symbol}")
+        batches = parser.on_snapshot(index, body, ts_recv)
+        for batch in batches:
+            self._enqueue(batch, batches)
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.create_task(coro)

@@ -6,6 +6,10 @@ server answers with a pong; topics go in ``subscribe`` requests of a few args ea
 snapshot), so the other topics keep streaming. A connection that falls silent (no data, no pong) for
 ``stall_timeout_s``, or whose resubscribed book gets no snapshot in ``subscribe_timeout_s``, is replaced;
 reconnects back off exponentially with jitter and resubscribe everything.
+
+With a raw sink (recording), every frame received goes to it before it is routed, and each session
+start records a ``reset`` of the connection's topics (their state built from the old subscription is
+void), which is what :mod:`cryptoscalp_exchange_bybit.recording` needs to replay the frames.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import orjson
 import websockets
 from websockets.asyncio.client import ClientConnection, connect
 
+from cryptoscalp_core.marketdata.raw import RawFrameSink
 from cryptoscalp_core.ports.market_feed import EventBatch, FeedStats
 from cryptoscalp_exchange_bybit.backoff import Backoff
 from cryptoscalp_exchange_bybit.config import BybitFeedConfig
@@ -33,6 +38,8 @@ log = logging.getLogger("cryptoscalp_exchange_bybit")
 
 _MAX_FRAME = 1 << 23  # a 1000-level snapshot is ~40 kB; leave room, but bound what a peer can make us buffer
 _BENIGN_FAILURES = ("already subscribed", "not subscribed", "not found")  # replies to our own resubscribes
+#: tag of the record that a session starts: its topics (space-separated in the frame) are reset
+RESET_TAG = "reset"
 
 
 class RecvClock:
@@ -56,8 +63,11 @@ class BybitConnection:
     """Keeps one connection (and its router's topics) alive until :meth:`close`."""
 
     def __init__(self, name: str, config: BybitFeedConfig, router: FrameRouter, stats: FeedStats,
-                 clock: RecvClock, queue: asyncio.Queue[EventBatch | BaseException | None]) -> None:
+                 clock: RecvClock, queue: asyncio.Queue[EventBatch | BaseException | None],
+                 raw_sink: RawFrameSink | None = None) -> None:
         self.name = name
+        #: receives every frame before it is routed (recording); read once per frame, so it may change live
+        self.raw_sink = raw_sink
         self.config = config
         self.router = router
         self.stats = stats
@@ -117,6 +127,9 @@ class BybitConnection:
     # -- one connection -----------------------------------------------------------------------------------
     async def _session(self, ws: ClientConnection, loop: asyncio.AbstractEventLoop) -> None:
         self.router.reset()
+        sink = self.raw_sink
+        if sink is not None:
+            sink(self.clock.now(), " ".join(self.router.topics).encode(), RESET_TAG)
         self._pending.clear()
         self._last_recv = loop.time()
         self.connected = True
@@ -129,6 +142,9 @@ class BybitConnection:
                 raw = await ws.recv(decode=False)
                 ts_recv = now()
                 self._last_recv = loop.time()
+                sink = self.raw_sink
+                if sink is not None:
+                    sink(ts_recv, raw)
                 out = router.route(raw, ts_recv)
                 if type(out) is EventBatch:
                     if queue.full():

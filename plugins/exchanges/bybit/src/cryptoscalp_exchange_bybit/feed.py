@@ -4,6 +4,10 @@ Per instrument it subscribes the L2 book (``orderbook.{depth}``), the best bid/a
 trades (``publicTrade``) and the ticker (``tickers``: mark, index, funding), spread over as few connections
 as Bybit's 21,000-character ``args`` limit allows. Frames are parsed on the event loop as they arrive (a
 frame is one batch of 1..k rows) and queued for :meth:`BybitFeed.batches`.
+
+The feed is a :class:`~cryptoscalp_core.marketdata.raw.RawFrameSource`: with a sink installed it tees
+every frame its connections receive, plus the records :mod:`cryptoscalp_exchange_bybit.recording` needs to
+replay them bit for bit (``start``, ``reset``).
 """
 
 from __future__ import annotations
@@ -14,17 +18,17 @@ import logging
 from collections.abc import AsyncIterator, Sequence
 
 from cryptoscalp_core.domain.instrument import Instrument
+from cryptoscalp_core.marketdata.raw import START_TAG, RawFrameSink, start_record
 from cryptoscalp_core.ports.market_feed import EventBatch, FeedStats
 from cryptoscalp_exchange_bybit.book import L2BookLike, make_book
-from cryptoscalp_exchange_bybit.book_sync import BookSync
 from cryptoscalp_exchange_bybit.config import BybitFeedConfig
 from cryptoscalp_exchange_bybit.connection import BybitConnection, RecvClock
 from cryptoscalp_exchange_bybit.drops import DropLog
 from cryptoscalp_exchange_bybit.errors import BybitConfigError
 from cryptoscalp_exchange_bybit.instruments import VENUE, fetch_infos, update_cache, verify
+from cryptoscalp_exchange_bybit.recording import decoder_settings, make_topic
 from cryptoscalp_exchange_bybit.rest import BybitRest
-from cryptoscalp_exchange_bybit.router import FrameRouter, Topic, TopicKind
-from cryptoscalp_exchange_bybit.streams import QuoteState, TickerState
+from cryptoscalp_exchange_bybit.router import FrameRouter, Topic
 from cryptoscalp_exchange_bybit.symbols import split_connections, topics_for
 from cryptoscalp_exchange_bybit.ticks import TickGrid
 
@@ -58,6 +62,17 @@ class BybitFeed:
         self._queue: asyncio.Queue[_Item] | None = None
         self._running = False
         self._iterated = False
+        self._raw_sink: RawFrameSink | None = None
+
+    @property
+    def venue(self) -> str:
+        return VENUE
+
+    def set_raw_sink(self, sink: RawFrameSink | None) -> None:
+        """Tee every received frame to ``sink`` (recording); ``None`` removes it."""
+        self._raw_sink = sink
+        for connection in self._connections:
+            connection.raw_sink = sink
 
     @property
     def stats(self) -> FeedStats:
@@ -87,9 +102,12 @@ class BybitFeed:
         self._books = {i: make_book() for i, _ in self._mine} if cfg.keep_book and cfg.depth else {}
         topics = {t.name: t for i, ins in self._mine for t in self._topics(i, ins, stats, drops)}
         clock = RecvClock()
+        sink = self._raw_sink
+        if sink is not None:  # a replay starts from routers built like these
+            sink(clock.now(), start_record(decoder_settings(cfg)), START_TAG)
         self._connections = [
             BybitConnection(f"#{n}", cfg, FrameRouter([topics[name] for name in group], drops,
-                                                      block_trades=cfg.block_trades), stats, clock, queue)
+                                                      block_trades=cfg.block_trades), stats, clock, queue, sink)
             for n, group in enumerate(split_connections(list(topics), cfg.max_args_chars))
         ]
         self._tasks = [asyncio.create_task(c.run(), name=f"bybit-feed{c.name}") for c in self._connections]
@@ -106,18 +124,8 @@ class BybitFeed:
 
     def _topics(self, index: int, ins: Instrument, stats: FeedStats, drops: DropLog) -> list[Topic]:
         grid = TickGrid(ins.tick_size)
-        out = []
-        for name in topics_for(self.config, ins.symbol):
-            if name.startswith("orderbook.1."):
-                out.append(Topic(name, TopicKind.QUOTE, ins.symbol, index, quote=QuoteState()))
-            elif name.startswith("orderbook."):
-                sync = BookSync(index, name, grid, stats, drops, self._books.get(index))
-                out.append(Topic(name, TopicKind.BOOK, ins.symbol, index, sync=sync))
-            elif name.startswith("publicTrade."):
-                out.append(Topic(name, TopicKind.TRADE, ins.symbol, index))
-            else:
-                out.append(Topic(name, TopicKind.TICKER, ins.symbol, index, ticker=TickerState()))
-        return out
+        return [make_topic(name, ins.symbol, index, grid, stats, drops, self._books.get(index))
+                for name in topics_for(self.config, ins.symbol)]
 
     async def stop(self) -> None:
         if not self._running:

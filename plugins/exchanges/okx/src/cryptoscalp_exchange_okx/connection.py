@@ -8,6 +8,10 @@ Every drop leads to a reconnect after an exponential, jittered delay, a new logi
 resubscription; the books of the socket wait for their fresh snapshots (counted as resyncs). A gap in one
 book resubscribes that book's channel on the same socket, unless the hourly subscribe budget is spent,
 in which case the socket is recycled (a new connection has a new budget).
+
+With a raw sink in the context (recording), every frame received goes to it before it is parsed, and the
+books a closed socket voids are recorded as a ``reset`` record, so a replay of the frames through
+:func:`parse_frame` and the same decoder reaches the same state.
 """
 
 from __future__ import annotations
@@ -22,8 +26,9 @@ from typing import Any
 
 import orjson
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import InvalidHandshake, WebSocketException
+from websockets.exceptions import ConnectionClosedOK, InvalidHandshake, WebSocketException
 
+from cryptoscalp_core.marketdata.raw import RawFrameSink
 from cryptoscalp_core.ports.market_feed import EventBatch, FeedStats
 from cryptoscalp_exchange_okx.book_sync import BookSync
 from cryptoscalp_exchange_okx.config import OkxFeedConfig
@@ -38,6 +43,24 @@ Channel = dict[str, str]  # {"channel": ..., "instId": ...}
 #: WS error codes that mean the profile is wrong (bad instrument, bad credentials), not the network
 FATAL_CODES = frozenset({"60005", "60009", "60011", "60018", "60022", "60024", "60032"})
 _SUBSCRIBE_CHUNK = 20  # channels per subscribe request (OKX caps a request at 64 KB of args)
+#: tag of the record that a socket's books were reset (frame: their instIds, space-separated)
+RESET_TAG = "reset"
+
+
+def parse_frame(raw: bytes, stats: FeedStats) -> dict[str, Any] | None:
+    """The JSON object of a received frame; ``None`` for the heartbeat ``pong`` and for a frame that is
+    not a JSON object (counted as ``malformed``)."""
+    if raw == b"pong":
+        return None
+    try:
+        msg = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        stats.drop("malformed")
+        return None
+    if type(msg) is not dict:
+        stats.drop("malformed")
+        return None
+    return msg
 
 
 class ConfigurationError(RuntimeError):
@@ -77,6 +100,8 @@ class SocketContext:
     clock: RecvClock = field(default_factory=RecvClock)
     throttle: ConnectThrottle = field(default_factory=ConnectThrottle)
     signer: OkxSigner | None = None
+    #: receives every frame before it is parsed (recording); read once per frame, so it may change live
+    raw_sink: RawFrameSink | None = None
 
 
 class OkxSocket:
@@ -120,6 +145,9 @@ class OkxSocket:
                 self.connected.clear()
                 for sync in self.books.values():
                     sync.reset()
+                sink = ctx.raw_sink
+                if sink is not None and self.books:
+                    sink(ctx.clock.now(), " ".join(self.books).encode(), RESET_TAG)
             if ctx.stopping.is_set():
                 return
             ctx.stats.reconnects += 1
@@ -181,18 +209,19 @@ class OkxSocket:
         clock, decode, emit, stats = ctx.clock, ctx.decoder.decode, ctx.emit, ctx.stats
         loop_time = asyncio.get_running_loop().time
         books = self.books
-        async for raw in ws:
+        recv = ws.recv
+        while True:
+            try:
+                raw = await recv(decode=False)
+            except ConnectionClosedOK:
+                return
             ts_recv = clock.now()
             self._last_recv = loop_time()
-            if raw == "pong":
-                continue
-            try:
-                msg = orjson.loads(raw)
-            except orjson.JSONDecodeError:
-                stats.drop("malformed")
-                continue
-            if type(msg) is not dict:
-                stats.drop("malformed")
+            sink = ctx.raw_sink
+            if sink is not None:
+                sink(ts_recv, raw)
+            msg = parse_frame(raw, stats)
+            if msg is None:
                 continue
             if "event" in msg:
                 self._control(msg)

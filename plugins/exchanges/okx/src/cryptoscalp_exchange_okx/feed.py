@@ -4,6 +4,10 @@
 would turn every book price into a wrong integer), opens the sockets and waits (up to the connect
 timeout) until each has its subscriptions acknowledged; a venue that is down is retried in the
 background rather than failing the run. ``batches()`` yields one batch per data push in arrival order.
+
+The feed is a :class:`~cryptoscalp_core.marketdata.raw.RawFrameSource`: with a sink installed it tees
+every frame its sockets receive, plus the records :mod:`cryptoscalp_exchange_okx.recording` needs to
+replay them bit for bit (``start``, ``reset``).
 """
 
 from __future__ import annotations
@@ -14,14 +18,14 @@ import logging
 from collections.abc import AsyncIterator, Sequence
 
 from cryptoscalp_core.domain.instrument import Instrument
+from cryptoscalp_core.marketdata.raw import START_TAG, RawFrameSink, start_record
 from cryptoscalp_core.ports.market_feed import EventBatch, FeedStats
 from cryptoscalp_core.ports.secrets import SecretStore
 from cryptoscalp_exchange_okx.book_sync import BookState, BookSync
 from cryptoscalp_exchange_okx.config import LOGIN_BOOK_CHANNELS, OkxFeedConfig
 from cryptoscalp_exchange_okx.connection import Channel, OkxSocket, SocketContext
-from cryptoscalp_exchange_okx.decode import PushDecoder
 from cryptoscalp_exchange_okx.instruments import VENUE, InstrumentError, fetch_instruments, grid_mismatches
-from cryptoscalp_exchange_okx.prices import TickParser
+from cryptoscalp_exchange_okx.recording import build_decoder, decoder_settings
 from cryptoscalp_exchange_okx.signing import OkxSigner
 
 log = logging.getLogger("cryptoscalp.exchange.okx")
@@ -56,6 +60,18 @@ class OkxFeed:
         self._books: dict[str, BookSync] = {}
         self._failure: BaseException | None = None
         self._iterated = False
+        self._raw_sink: RawFrameSink | None = None
+        self._ctx: SocketContext | None = None
+
+    @property
+    def venue(self) -> str:
+        return VENUE
+
+    def set_raw_sink(self, sink: RawFrameSink | None) -> None:
+        """Tee every received frame to ``sink`` (recording); ``None`` removes it."""
+        self._raw_sink = sink
+        if self._ctx is not None:
+            self._ctx.raw_sink = sink
 
     @property
     def stats(self) -> FeedStats:
@@ -93,15 +109,15 @@ class OkxFeed:
             signer = OkxSigner.from_store(self._secrets, cfg.api_key, cfg.api_secret, cfg.passphrase)
         self._stats, self._failure, self._iterated = FeedStats(), None, False
         stats = self._stats
-        verify = cfg.checksum == "when-present"
-        self._books = {inst.symbol: BookSync(inst.symbol, i, TickParser(inst.tick_size), stats,
-                                             verify_checksum=verify)
-                       for i, inst in enumerate(self.instruments)} if cfg.book_channel != "none" else {}
-        decoder = PushDecoder({inst.symbol: i for i, inst in enumerate(self.instruments)}, self._books, stats,
-                              cfg.book_channel)
+        settings = decoder_settings(cfg)
+        self._books, decoder = build_decoder(self.instruments, stats, settings)
         queue: asyncio.Queue[EventBatch | None] = asyncio.Queue(cfg.queue_batches)
         self._queue, self._stopping = queue, asyncio.Event()
-        ctx = SocketContext(cfg, decoder, stats, queue.put, self._fail, self._stopping, signer=signer)
+        ctx = SocketContext(cfg, decoder, stats, queue.put, self._fail, self._stopping, signer=signer,
+                            raw_sink=self._raw_sink)
+        self._ctx = ctx
+        if ctx.raw_sink is not None:  # a replay starts from a decoder built like this one
+            ctx.raw_sink(ctx.clock.now(), start_record(settings), START_TAG)
         self._sockets = [OkxSocket(ctx, channels, [self._books[s] for s in symbols if s in self._books])
                          for channels, symbols in self._plan()]
         self._tasks = [asyncio.create_task(sock.run(), name=f"okx-socket-{i}") for i, sock in enumerate(self._sockets)]
