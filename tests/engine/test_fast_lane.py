@@ -204,3 +204,22 @@ def test_lane_takes_the_decisions_of_a_plain_crossover(tmp_path: Path) -> None:
     assert fast["orders_sent"] > 100
     assert lane.decisions > 0.5 * fast["decisions"], (lane.decisions, fast["decisions"], lane.stops)
     assert fast["balance"] != Decimal(10_000)
+
+
+def test_long_runs_are_written_in_parts_in_order() -> None:
+    """The final flush writes a long run's lane orders in parts of ``flush_every`` rows, keeping their
+    order, and splits a block larger than a part."""
+    from cryptoscalp_core.engine.lane_records import LaneBlock, LaneContext
+    from cryptoscalp_core.engine.recorder import _parts
+
+    context = LaneContext((), None)
+    rows = np.arange(70 * 13, dtype=np.int64).reshape(70, 13)
+    items: list[Any] = ["a", LaneBlock([rows[:50]], "p", context), "b", LaneBlock([rows[50:]], "p", context), "c"]
+    parts = list(_parts(items, 16))
+    sizes = [sum(len(x) if isinstance(x, LaneBlock) else 1 for x in part) for part in parts]
+    assert all(size <= 16 for size in sizes) and sum(sizes) == 73
+    flat: list[Any] = []
+    for part in parts:
+        for x in part:
+            flat.extend(x.orders[:, 0].tolist() if isinstance(x, LaneBlock) else [x])
+    assert flat == ["a", *rows[:50, 0].tolist(), "b", *rows[50:, 0].tolist(), "c"]

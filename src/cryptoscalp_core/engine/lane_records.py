@@ -101,6 +101,13 @@ class LaneBlock:
             self.parts = [np.concatenate(self.parts)]
         return self.parts[0]
 
+    def split(self, size: int) -> list[LaneBlock]:
+        """This block as blocks of at most ``size`` orders (itself when small enough)."""
+        orders = self.orders
+        if len(orders) <= size:
+            return [self]
+        return [LaneBlock([orders[i:i + size]], self.prefix, self.context) for i in range(0, len(orders), size)]
+
     def absorb(self, other: LaneBlock) -> bool:
         """Append ``other``'s orders when nothing was built from either yet (consecutive lane calls with
         no general-path order between them make one block); ``False`` when it cannot."""

@@ -10,6 +10,9 @@ journal synchronously before sending; they never use this class.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 from cryptoscalp_core.domain.orders import Fill, Order, OrderRequest
 from cryptoscalp_core.engine.lane_records import LaneBlock, expand_fills, expand_lives
 from cryptoscalp_core.ports.store import AuditEvent, Store
@@ -69,7 +72,15 @@ class RunRecorder:
         self._done, self._fills, self._audits, self._lane_blocks = [], [], [], 0
         columns = getattr(self.store, "import_run_columns", None)
         if callable(columns):
-            columns(self.run_id, *self._columns(orders, fills), audits)
+            # in parts of at most flush_every orders or fills, so the columns of a long run's orders are
+            # never all in memory at once
+            for part in _parts(orders, self.flush_every):
+                got = self._columns(part, [])
+                columns(self.run_id, got[0], got[1], {}, [])
+            for part in _parts(fills, self.flush_every):
+                columns(self.run_id, {}, {}, self._columns([], part)[2], [])
+            if audits:
+                columns(self.run_id, {}, {}, {}, audits)
             self.written += sum(3 * len(o) if isinstance(o, LaneBlock) else len(o.states) for o in orders)
             self.written += sum(len(f) if isinstance(f, LaneBlock) else 1 for f in fills) + len(audits)
             return
@@ -122,3 +133,20 @@ class RunRecorder:
             self.store.record_fill(self.run_id, fill)
         for event in audits:
             self.store.audit(event)
+
+
+def _parts(items: list[Any], size: int) -> Iterator[list[Any]]:
+    """``items`` in consecutive groups of about ``size`` rows (fast-lane blocks split as needed)."""
+    part: list[Any] = []
+    rows = 0
+    for item in items:
+        pieces = item.split(size) if isinstance(item, LaneBlock) else [item]
+        for piece in pieces:
+            n = len(piece) if isinstance(piece, LaneBlock) else 1
+            if part and rows + n > size:
+                yield part
+                part, rows = [], 0
+            part.append(piece)
+            rows += n
+    if part:
+        yield part
