@@ -1,4 +1,5 @@
-"""Trials per hour of `cryptoscalp optimize` workers: 1 vs 2 processes sharing one study.
+"""Trials per hour of `cryptoscalp optimize` workers: 1 vs 2 workers sharing one study (the first
+worker runs in the calling process, the second in a spawned one, as `--workers 2` does).
 
 Each trial of the cheap objective (``cryptoscalp_research_optuna.synthetic``) burns ``--work-ms`` of CPU;
 the storage is a fresh SQLite file (default) or ``--storage postgresql+psycopg://...``. Target: 2 workers

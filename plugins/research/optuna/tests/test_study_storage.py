@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import uuid
 from collections.abc import Iterator
@@ -33,15 +34,14 @@ def _two_workers(url: str, schema: str | None, n_trials: int) -> optuna.Study:
     name = f"shared-{uuid.uuid4().hex[:8]}"
     storage = storage_for(url, schema)
     open_study(storage, name, seed=0, pruner="none")
-    # 40 ms of CPU per trial: both workers are alive at the same time for most of the run
-    spec = WorkerSpec(storage_url=url, study=name, n_trials=n_trials, objective=_objective, seed=0,
+    # 40 ms of CPU per trial, each held until both workers have started one (the spawned one starts
+    # seconds after the one in this process). The factory lives in the package: a spawned worker cannot
+    # import this test module to unpickle one defined here
+    objective = functools.partial(quadratic, 40.0, wait_for_workers=2)
+    spec = WorkerSpec(storage_url=url, study=name, n_trials=n_trials, objective=objective, seed=0,
                       pruner="none", schema=schema)
     assert run_workers(spec, workers=2) == [0, 0]
     return optuna.load_study(study_name=name, storage=storage)
-
-
-def _objective() -> optuna.study.study.ObjectiveFuncType:
-    return quadratic(work_ms=40)
 
 
 def _check_shared(study: optuna.Study, n_trials: int) -> None:
@@ -52,7 +52,7 @@ def _check_shared(study: optuna.Study, n_trials: int) -> None:
     assert len(set(numbers)) == len(numbers)
     pids = {t.user_attrs["pid"] for t in trials}
     assert len(pids) == 2, f"trials came from {pids}"
-    assert os.getpid() not in pids  # run by the spawned workers, not by the test process
+    assert os.getpid() in pids  # the first worker runs in the calling process, the other was spawned
 
 
 def test_two_worker_processes_share_one_postgres_study(postgres_url: str, pg_schema: str) -> None:

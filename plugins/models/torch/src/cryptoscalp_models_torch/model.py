@@ -36,8 +36,10 @@ from cryptoscalp_models_torch.config import TorchModelConfig
 from cryptoscalp_models_torch.inputs import as_matrix, labelled_targets, window_rows
 from cryptoscalp_models_torch.persistence import read_model, write_model
 from cryptoscalp_models_torch.quantize import quantized_copy
+from cryptoscalp_models_torch.runners import Runner, build_runner
 from cryptoscalp_models_torch.runtime import resolve_device, seeded, use_threads
 from cryptoscalp_models_torch.scaling import Standardiser
+from cryptoscalp_models_torch.stream import RowStream
 from cryptoscalp_models_torch.training import TrainingLog, TrainingRun, position_loss, probability_loss
 
 F64 = npt.NDArray[np.float64]
@@ -61,11 +63,42 @@ class TorchModel:
         self.target_scale = 1.0
         self.updates = 0  # training calls so far: seeds each call's shuffle differently
         self.history: list[dict[str, float]] = []
-        self.stream = np.empty((0, 0))  # last rows predicted: context of the next predict
+        self._rows: RowStream | None = None  # last rows predicted: context of the next predict
+        self._runner: Runner | None = None  # built at the first predict after fit, partial_fit or load
         self.train_tail = np.empty((0, 0))  # last rows trained on: context of the next partial_fit
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.component}, fitted={self.network is not None})"
+
+    def __getstate__(self) -> dict[str, Any]:
+        # an ONNX Runtime session cannot be copied or pickled: a copy builds its own runner when it predicts
+        return {**self.__dict__, "_runner": None}
+
+    @property
+    def stream(self) -> F64:
+        """The raw rows of the prediction stream kept as the next call's context (at most ``seq_len - 1``)."""
+        if self._rows is None:
+            return np.empty((0, self.n_features))
+        return self._rows.context(self.seq_len - 1)
+
+    @stream.setter
+    def stream(self, rows: F64) -> None:
+        L, width = self.seq_len, max(self.n_features, 1)
+        if self._rows is None or self._rows.raw.shape != (2 * L, width):
+            self._rows = RowStream(L, width)
+        rows = np.asarray(rows, dtype=np.float64).reshape(-1, width)
+        std = self.scaler.transform(rows) if self.scaler is not None and len(rows) else rows.astype(np.float32)
+        self._rows.load(rows, std)
+
+    @property
+    def runner(self) -> Runner:
+        """How predict runs the network (see :mod:`.runners`); ``runner.name`` says which was chosen."""
+        if self._runner is None:
+            assert self.inference is not None
+            self._runner = build_runner(self.inference, self.seq_len, self.n_features,
+                                        backend=self.config.inference_backend, device=self.inference_device,
+                                        threads=self.config.threads)
+        return self._runner
 
     # -- what a family defines ------------------------------------------------------------------------
     @property
@@ -119,11 +152,14 @@ class TorchModel:
         X = as_matrix(X)
         self._check_width(X)
         use_threads(self.config.threads)
+        if len(X) == 1:
+            return self._predict_row(X)
         keep = self.seq_len - 1
-        rows = np.concatenate((self.stream, X)) if len(self.stream) else X
-        out = self.forward_rows(self._padded(rows, len(X)), len(X))
-        if keep:
-            self.stream = rows[len(rows) - keep:].copy() if len(rows) > keep else rows.copy()
+        context = self.stream
+        rows = np.concatenate((context, X)) if len(context) else X
+        Z = self._padded(rows, len(X))
+        out = self.forward_rows(Z, len(X))
+        self.stream = rows[max(len(rows) - keep, 0):] if keep else rows[:0]
         alive = np.isfinite(X).any(axis=1)
         if self.probabilities:
             p = np.exp(out)
@@ -133,6 +169,25 @@ class TorchModel:
         pos = np.clip(out[:, 0], -1.0, 1.0)
         pos[~alive] = 0.0
         return pos
+
+    def _predict_row(self, X: F64) -> F64:
+        """One decision: the row joins the ring of the stream and the runner reads its window in place."""
+        assert self.scaler is not None
+        if self._rows is None:
+            self.stream = np.empty((0, self.n_features))
+        assert self._rows is not None
+        runner = self.runner
+        x = X[0]
+        start = self._rows.push(x, self.scaler.transform_row(x))
+        out = runner.row(self._rows, start)
+        alive = bool(np.isfinite(x).any())
+        if self.probabilities:
+            p = np.exp(out.astype(np.float64))
+            p /= p.sum(axis=1, keepdims=True)
+            if not alive:
+                p[:] = 1.0 / p.shape[1]
+            return p
+        return np.array([min(max(float(out[0, 0]), -1.0), 1.0) if alive else 0.0])
 
     def reset(self) -> None:
         """Forget the prediction stream: the next predict starts a new one."""
@@ -220,25 +275,26 @@ class TorchModel:
         self.network.eval()
         self.inference = quantized_copy(self.network) if self.config.quantize else self.network
         self.inference_device = torch.device("cpu") if self.config.quantize else self.device
+        self._runner = None
+
+    def refresh_runner(self) -> None:
+        """Choose the runner again at the next predict (after ``inference`` or ``inference_backend`` changed)."""
+        self._runner = None
 
     def forward_rows(self, Z: npt.NDArray[np.float32], n: int) -> F64:
-        """Signal-space outputs for the last ``n`` rows of the padded standardised ``Z``: ``(n, k)``."""
-        net = self.inference
-        assert net is not None
-        device = self.inference_device
+        """Signal-space outputs for the last ``n`` rows of the padded standardised ``Z``: ``(n, k)``.
+
+        A network with ``forward_series`` (causal over the stream: TCN, multi-timeframe Transformer) gets
+        each chunk of rows as one series and shares the work of overlapping windows; any other gets the
+        chunk's windows.
+        """
+        runner = self.runner
         L, step = self.seq_len, self.config.predict_batch
         outs = []
-        with torch.inference_mode():
-            stream = getattr(net, "forward_stream", None)
-            for lo in range(0, n, step):
-                hi = min(n, lo + step)
-                seg = Z[lo:hi + L - 1]
-                if stream is not None:
-                    out = stream(torch.from_numpy(np.ascontiguousarray(seg)).to(device)[None], L - 1)
-                else:
-                    windows = seg[None] if hi - lo == 1 else window_rows(seg, L)
-                    out = net(torch.from_numpy(windows).to(device))
-                outs.append(out.float().cpu().numpy())
+        for lo in range(0, n, step):
+            seg = Z[lo:min(n, lo + step) + L - 1]
+            out = runner.series(seg, L - 1)
+            outs.append(out if out is not None else runner.windows(window_rows(seg, L)))
         return np.concatenate(outs).astype(np.float64) if outs else np.zeros((0, self.n_outputs))
 
     def clone(self) -> TorchModel:

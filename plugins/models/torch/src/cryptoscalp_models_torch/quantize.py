@@ -16,8 +16,8 @@ def quantized_copy(network: nn.Module) -> nn.Module:
     from torch.ao.quantization import quantize_dynamic
 
     float_copy = copy.deepcopy(network).to("cpu").eval()
-    # Linear layers inside a TransformerEncoderLayer stay float: its fused inference path reads their
-    # weight tensors directly, which a quantised layer does not have.
+    # Linear layers inside a TransformerEncoderLayer stay float: the encoder's inference path
+    # (networks/encoder.py) reads their weight tensors directly, which a quantised layer does not have.
     inside_encoder = {f"{name}.{child}" if name else child
                       for name, module in float_copy.named_modules() if isinstance(module, nn.TransformerEncoderLayer)
                       for child, _ in module.named_modules() if child}

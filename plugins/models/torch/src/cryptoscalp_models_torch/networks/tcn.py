@@ -3,7 +3,7 @@
 Block ``i`` has dilation ``2**i``; the receptive field is ``1 + (kernel - 1) * (2**blocks - 1)`` rows and
 equals the model's ``seq_len``, so the output for a row depends on exactly its window. Because the
 convolutions are causal, running them once over a long stream gives every row's output in one pass
-(:meth:`TcnNet.forward_stream`): the same numbers as window by window, at a fraction of the cost.
+(:meth:`TcnNet.forward_series`): the same numbers as window by window, at a fraction of the cost.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ class TcnNet(nn.Module):
         out: torch.Tensor = self.head(h[:, :, -1])
         return out
 
-    def forward_stream(self, x: torch.Tensor, first: int) -> torch.Tensor:
+    def forward_series(self, x: torch.Tensor, first: int) -> torch.Tensor:
         """Outputs for positions ``first..`` of one stream ``(1, T, n_features)``: ``(T - first, k)``."""
         h = self.blocks(x.transpose(1, 2))[0, :, first:]
         out: torch.Tensor = self.head(h.transpose(0, 1))

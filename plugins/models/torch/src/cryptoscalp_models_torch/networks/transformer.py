@@ -4,12 +4,18 @@ For each timeframe ``s`` (rows per bar) the last ``tokens * s`` rows are average
 giving ``tokens`` bars oldest first; every bar is projected to ``d_model`` and tagged with a learnt
 timeframe embedding and a learnt position-within-timeframe embedding, so attention can relate a fast bar
 to the slow bar it sits in. The window is ``max(timeframes) * tokens`` rows.
+
+Over a long series (:meth:`MultiTimeframeNet.forward_series`) consecutive windows share their bars: the
+bar of ``s`` rows ending at row ``e`` is the same whichever window it sits in (only its position embedding
+changes), so the bars and their projections are computed once per row of the series and gathered into
+each window's tokens, instead of averaging and projecting ``tokens * len(timeframes)`` bars per window.
 """
 
 from __future__ import annotations
 
 import torch
 from torch import nn
+from torch.nn import functional
 
 from cryptoscalp_models_torch.networks.encoder import SummaryEncoder
 from cryptoscalp_models_torch.networks.head import SignalHead
@@ -33,5 +39,20 @@ class MultiTimeframeNet(nn.Module):
         for i, s in enumerate(self.timeframes):
             block = x[:, x.shape[1] - s * self.tokens:].reshape(batch, self.tokens, s, width).mean(dim=2)
             bars.append(self.project(block) + self.timeframe_embedding[i] + self.position_embedding)
+        out: torch.Tensor = self.head(self.encoder(torch.cat(bars, dim=1)))
+        return out
+
+    def forward_series(self, x: torch.Tensor, first: int) -> torch.Tensor:
+        """Outputs for positions ``first..`` of one stream ``(1, T, n_features)``: ``(T - first, k)``; the
+        rows before ``first`` are context and ``first`` is at least the window length minus one."""
+        z = x[0]
+        ends = torch.arange(first, z.shape[0], device=z.device)[:, None]  # one row per output
+        back = torch.arange(self.tokens - 1, -1, -1, device=z.device)[None]  # bars oldest first
+        bars = []
+        for i, s in enumerate(self.timeframes):
+            # row j of means averages rows j..j+s-1 of the series: the bar that ends at row j + s - 1
+            means = functional.avg_pool1d(z.t()[None], s, stride=1)[0].t() if s > 1 else z
+            projected = self.project(means) + self.timeframe_embedding[i]
+            bars.append(projected[ends - s * back - (s - 1)] + self.position_embedding)
         out: torch.Tensor = self.head(self.encoder(torch.cat(bars, dim=1)))
         return out
