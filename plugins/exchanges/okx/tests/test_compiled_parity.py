@@ -1,4 +1,4 @@
-"""The compiled book path (``cryptoscalp_speedups.rawbook``) and the pure-Python path give the same rows,
+"""The compiled book path (``cryptoscalp_speedups.textbook``) and the pure-Python path give the same rows,
 book, checksum verdicts and drops on the same pushes, good and bad. Skipped only where the compiled
 kernels are absent."""
 
@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from cryptoscalp_exchange_okx.book_sync import BookState, BookSync
 from cryptoscalp_exchange_okx.decode import PushDecoder
-from cryptoscalp_exchange_okx.kernels import RAWBOOK
+from cryptoscalp_exchange_okx.kernels import TEXTBOOK
 from cryptoscalp_exchange_okx.prices import TickParser
 from cryptoscalp_exchange_okx.testing import synthetic_tape
 from hypothesis import given, settings
@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from cryptoscalp_core.ports.market_feed import FeedStats
 
-pytestmark = pytest.mark.skipif(RAWBOOK is None, reason="cryptoscalp-speedups is not installed")
+pytestmark = pytest.mark.skipif(TEXTBOOK is None, reason="cryptoscalp-speedups is not installed")
 SYMBOL = "BTC-USDT-SWAP"
 
 

@@ -31,9 +31,9 @@ from cryptoscalp_core.domain.events import BOOK_DELTA_DTYPE, BookFlag, Side
 from cryptoscalp_core.ports.market_feed import FeedStats
 from cryptoscalp_exchange_bybit.book import KernelBook, L2BookLike
 from cryptoscalp_exchange_bybit.drops import DropLog
-from cryptoscalp_exchange_bybit.kernels import LEVELS
+from cryptoscalp_exchange_bybit.kernels import LEVELS, RAWLEVELS
 from cryptoscalp_exchange_bybit.ticks import TickGrid
-from cryptoscalp_exchange_bybit.wire import BookData, BookText
+from cryptoscalp_exchange_bybit.wire import BookData
 
 _SNAP: Final = int(BookFlag.SNAPSHOT)
 _LAST: Final = int(BookFlag.LAST)
@@ -46,6 +46,10 @@ class SyncState(IntEnum):
     AWAITING = 0  #: subscribed (or reconnected), no snapshot yet
     LIVE = 1  #: book consistent, deltas applied as they come
     RESYNCING = 2  #: a gap was seen; resubscribed, waiting for the snapshot
+
+
+_LIVE: Final = SyncState.LIVE
+_levels_rows: Any = RAWLEVELS.levels_rows if RAWLEVELS is not None else None
 
 
 def book_rows(data: BookData, grid: TickGrid, instrument: int, ts_event: int, ts_recv: int,
@@ -119,27 +123,39 @@ class BookSync:
         self.needs_resync = False
         self.awaiting_since = time.monotonic()
 
-    def _rows(self, data: BookData | BookText, ts_event: int, ts_recv: int, snapshot: bool,
+    @property
+    def scale(self) -> Any:
+        """The compiled ``TickScale`` of the topic's grid, ``None`` on the numpy path."""
+        return self._scale
+
+    def _rows(self, data: Any, ts_event: int, ts_recv: int, snapshot: bool,
               prev_u: int) -> tuple[npt.NDArray[np.void] | None, str | None, bool]:
         """``(rows, reason, applied)``: the message's rows (``None`` when it has no level), the reason it
         is refused, and whether the rows were already applied to the book (the compiled path)."""
         if self._scale is None:
-            rows, reason = book_rows(data, self.grid, self.instrument, ts_event, ts_recv, snapshot,  # type: ignore[arg-type]
-                                     prev_u)
+            rows, reason = book_rows(data, self.grid, self.instrument, ts_event, ts_recv, snapshot, prev_u)
             return rows, reason, False
         flags = _SNAP if snapshot else 0
         kernel = self._kernel
         if snapshot and kernel is not None and not (data.b or data.a):
             return None, None, False
         try:
-            rows = LEVELS.levels_to_rows(data.b, data.a, self._scale, ts_event, ts_recv, self.instrument, flags,
-                                         flags | _LAST, data.u, data.u, -1 if snapshot else prev_u, kernel)
+            if type(data.b) is list:
+                rows = LEVELS.levels_to_rows(data.b, data.a, self._scale, ts_event, ts_recv, self.instrument,
+                                             flags, flags | _LAST, data.u, data.u, -1 if snapshot else prev_u,
+                                             kernel)
+            else:  # read from the frame bytes: levels already converted, only checked and written here
+                rows = RAWLEVELS.levels_rows(data.b, data.a, ts_event, ts_recv, self.instrument, flags,
+                                             flags | _LAST, data.u, data.u, -1 if snapshot else prev_u, kernel)
         except LEVELS.LevelError as bad:
             return None, bad.reason, False
         return (rows if len(rows) else None), None, kernel is not None
 
-    def on_message(self, is_snapshot: bool, data: BookData | BookText, ts_event: int,
+    def on_message(self, is_snapshot: bool, data: Any, ts_event: int,
                    ts_recv: int) -> npt.NDArray[np.void] | None:
+        """Apply one message: ``data`` is a decoded :class:`BookData`/:class:`BookText`, or the compiled
+        frame scanner (``bybitframes.BybitBookFrames``) right after it read the frame (``b``/``a`` its level
+        buffers, with ``len``)."""
         u = data.u
         if is_snapshot or u == 1:
             rows, reason, applied = self._rows(data, ts_event, ts_recv, True, -1)
@@ -187,6 +203,23 @@ class BookSync:
         self._drops.drop("sequence_gap", f"{self.topic}: u {last} -> {u}")
         self._resync()
         return None
+
+    def on_scanned(self, scan: Any, ts_event: int, ts_recv: int) -> npt.NDArray[np.void] | None:
+        """:meth:`on_message` for a frame the compiled scanner (``bybitframes.BybitBookFrames``) has just
+        read: the usual case (the next delta of a live book kept in the kernel) in one C call, anything
+        else through :meth:`on_message` itself."""
+        u = scan.u
+        kernel = self._kernel
+        last = self.last_u
+        if scan.snapshot or u == 1 or u != last + 1 or self.state is not _LIVE or kernel is None:
+            return self.on_message(scan.snapshot, scan, ts_event, ts_recv)
+        try:
+            rows = _levels_rows(scan.b, scan.a, ts_event, ts_recv, self.instrument, 0, _LAST, u, u, last, kernel)
+        except LEVELS.LevelError:
+            # Nothing was applied: the general path refuses it again, with its drop and resync.
+            return self.on_message(False, scan, ts_event, ts_recv)
+        self.last_u = u
+        return rows if len(rows) else None
 
     def invalidate(self, reason: str) -> None:
         """A frame of this topic could not be decoded: its update (perhaps the snapshot) is lost, so the book

@@ -2,13 +2,18 @@
 
 One router serves one connection: it knows the connection's topics and their per-topic state (book sync,
 merged quote and ticker). Anything it cannot use is dropped and counted; nothing raises.
+
+A book frame is first offered to the compiled scanner (``cryptoscalp_speedups.bybitframes``), which reads
+it straight from the bytes, levels included; a frame it does not recognise as a canonical book frame of
+this connection (any other topic, a reply, anything malformed or unusual) is decoded by msgspec as
+before. Both give the same batches, drops and book.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import Final
+from typing import Any, Final
 
 import orjson
 
@@ -16,10 +21,12 @@ from cryptoscalp_core.domain.events import EventKind
 from cryptoscalp_core.ports.market_feed import EventBatch
 from cryptoscalp_exchange_bybit.book_sync import BookSync
 from cryptoscalp_exchange_bybit.drops import DropLog
+from cryptoscalp_exchange_bybit.kernels import FRAMES
 from cryptoscalp_exchange_bybit.streams import QuoteState, TickerState, trade_rows
 from cryptoscalp_exchange_bybit.wire import BOOK, BOOK_TEXT, FRAME, TRADES, DecodeError, Frame
 
 _MS: Final = 1_000_000
+_BOOK_DELTA: Final = EventKind.BOOK_DELTA
 
 
 class TopicKind(IntEnum):
@@ -60,6 +67,12 @@ class FrameRouter:
         self.drops = drops
         self.block_trades = block_trades
         self.resync_pending: list[Topic] = []
+        self._scan: Any = None
+        books = [t for t in topics if t.kind is TopicKind.BOOK and t.sync is not None and t.sync.scale is not None]
+        if books and FRAMES is not None:
+            self._scan = FRAMES.BybitBookFrames()
+            for topic in books:
+                self._scan.add(topic.name, topic.symbol, topic.sync.scale, topic)  # type: ignore[union-attr]
 
     def reset(self) -> None:
         for topic in self.topics.values():
@@ -67,6 +80,15 @@ class FrameRouter:
         self.resync_pending.clear()
 
     def route(self, raw: bytes | str, ts_recv: int) -> EventBatch | Frame | None:
+        scan = self._scan
+        if scan is not None and scan.scan(raw):
+            # A canonical book frame of one of our topics with the topic's symbol and a known type.
+            topic = scan.target
+            sync = topic.sync
+            rows = sync.on_scanned(scan, (scan.cts or scan.ts) * _MS, ts_recv)
+            if sync.needs_resync and topic not in self.resync_pending:
+                self.resync_pending.append(topic)
+            return EventBatch(_BOOK_DELTA, rows) if rows is not None else None
         try:
             frame = FRAME.decode(raw)
         except DecodeError:

@@ -11,7 +11,8 @@ in which case the socket is recycled (a new connection has a new budget).
 
 With a raw sink in the context (recording), every frame received goes to it before it is parsed, and the
 books a closed socket voids are recorded as a ``reset`` record, so a replay of the frames through
-:func:`parse_frame` and the same decoder reaches the same state.
+:meth:`~cryptoscalp_exchange_okx.decode.PushDecoder.decode_frame` (what the socket loop calls) reaches the
+same state.
 """
 
 from __future__ import annotations
@@ -45,22 +46,6 @@ FATAL_CODES = frozenset({"60005", "60009", "60011", "60018", "60022", "60024", "
 _SUBSCRIBE_CHUNK = 20  # channels per subscribe request (OKX caps a request at 64 KB of args)
 #: tag of the record that a socket's books were reset (frame: their instIds, space-separated)
 RESET_TAG = "reset"
-
-
-def parse_frame(raw: bytes, stats: FeedStats) -> dict[str, Any] | None:
-    """The JSON object of a received frame; ``None`` for the heartbeat ``pong`` and for a frame that is
-    not a JSON object (counted as ``malformed``)."""
-    if raw == b"pong":
-        return None
-    try:
-        msg = orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        stats.drop("malformed")
-        return None
-    if type(msg) is not dict:
-        stats.drop("malformed")
-        return None
-    return msg
 
 
 class ConfigurationError(RuntimeError):
@@ -206,7 +191,7 @@ class OkxSocket:
 
     async def _read(self, ws: ClientConnection, budget: OpsBudget) -> None:
         ctx = self.ctx
-        clock, decode, emit, stats = ctx.clock, ctx.decoder.decode, ctx.emit, ctx.stats
+        clock, decode_frame, emit, control = ctx.clock, ctx.decoder.decode_frame, ctx.emit, self._control
         loop_time = asyncio.get_running_loop().time
         books = self.books
         recv = ws.recv
@@ -220,13 +205,7 @@ class OkxSocket:
             sink = ctx.raw_sink
             if sink is not None:
                 sink(ts_recv, raw)
-            msg = parse_frame(raw, stats)
-            if msg is None:
-                continue
-            if "event" in msg:
-                self._control(msg)
-                continue
-            batch = decode(msg, ts_recv)
+            batch = decode_frame(raw, ts_recv, control)
             if batch is not None:
                 await emit(batch)
             if any(sync.wants_resubscribe for sync in books.values()):

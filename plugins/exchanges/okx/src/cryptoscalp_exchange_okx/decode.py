@@ -3,6 +3,11 @@
 One push (``{"arg": {"channel", "instId"}, "data": [...]}``) becomes at most one :class:`EventBatch`.
 Anything malformed is dropped and counted by reason in :class:`FeedStats` (never raised): a bad trade,
 quote or mark drops that push; a bad book push also marks the book for resubscription.
+
+:meth:`PushDecoder.decode_frame` takes the frame as received: a book, trades, tickers or bbo-tbt push is
+read straight from its bytes by the compiled scanner (no Python object per level or field), everything
+else (and any push the scanner does not recognise as canonical) goes through ``orjson`` and
+:meth:`PushDecoder.decode`, with the same outcome either way.
 """
 
 from __future__ import annotations
@@ -13,13 +18,16 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import orjson
 
 from cryptoscalp_core.domain.events import MARK_DTYPE, QUOTE_DTYPE, TRADE_DTYPE, EventKind, Side
 from cryptoscalp_core.ports.market_feed import EventBatch, FeedStats
 from cryptoscalp_exchange_okx.book_sync import BookState, BookSync
-from cryptoscalp_exchange_okx.kernels import ROWS
+from cryptoscalp_exchange_okx.kernels import FRAMES, ROWS
 
 _BUY, _SELL = int(Side.BUY), int(Side.SELL)
+_PUSH_BOOK, _PUSH_TRADES = (FRAMES.PUSH_BOOK, FRAMES.PUSH_TRADES) if FRAMES is not None else (-1, -1)
+_BOOK_DELTA, _TRADE, _QUOTE = EventKind.BOOK_DELTA, EventKind.TRADE, EventKind.QUOTE
 _NAN = math.nan
 _MS = 1_000_000
 
@@ -65,6 +73,46 @@ class PushDecoder:
             "mark-price": self._mark,
             "funding-rate": self._funding_rate,
         }
+        # The frame scanner reads every instrument's trades and quotes, and the books whose sync converts
+        # levels in C (a sync on the Python path gets its pushes decoded, as before).
+        self._frames: Any = None
+        if FRAMES is not None:
+            self._frames = FRAMES.OkxBookFrames(book_channel)
+            for symbol, position in self.index.items():
+                if 0 <= position <= 0xFFFF:  # else rows cannot hold it: the decoder counts each push as malformed
+                    self._frames.add_instrument(symbol, position)
+                sync = self.books.get(symbol)
+                if sync is not None and sync.scale is not None:
+                    self._frames.add(symbol, sync.scale)
+
+    def decode_frame(self, frame: bytes | str, ts_recv: int,
+                     control: Callable[[dict[str, Any]], None] | None = None) -> EventBatch | None:
+        """One frame as received (text or bytes): the batch of a data push, or ``None``. The heartbeat
+        ``pong`` is skipped, an event reply (``{"event": ...}``) goes to ``control`` (ignored without
+        one), a frame that is not a JSON object is counted as ``malformed``."""
+        scan = self._frames
+        if scan is not None:
+            read = scan.read(frame, ts_recv)
+            if read == _PUSH_BOOK:
+                rows = self.books[scan.inst_id].on_frame(scan, ts_recv)
+                return None if rows is None else EventBatch(_BOOK_DELTA, rows)
+            if read:
+                return EventBatch(_TRADE if read == _PUSH_TRADES else _QUOTE, scan.rows)
+        if frame == b"pong" or frame == "pong":
+            return None
+        try:
+            msg = orjson.loads(frame)
+        except orjson.JSONDecodeError:
+            self.stats.drop("malformed")
+            return None
+        if type(msg) is not dict:
+            self.stats.drop("malformed")
+            return None
+        if "event" in msg:
+            if control is not None:
+                control(msg)
+            return None
+        return self.decode(msg, ts_recv)
 
     def decode(self, msg: dict[str, Any], ts_recv: int) -> EventBatch | None:
         try:

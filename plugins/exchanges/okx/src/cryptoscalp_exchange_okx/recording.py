@@ -6,9 +6,9 @@ The live feed (:mod:`cryptoscalp_exchange_okx.feed`) records, in receive order:
 * ``start``: the feed started; the frame holds :func:`decoder_settings` as JSON;
 * ``reset``: a socket closed and its books (the instIds in the frame) wait for a fresh snapshot.
 
-:class:`OkxRawDecoder` reads each frame with :func:`~cryptoscalp_exchange_okx.connection.parse_frame`
-and hands data pushes to a :class:`~cryptoscalp_exchange_okx.decode.PushDecoder` made by
-:func:`build_decoder`, as the live feed does, so it produces the same batches, drops, gaps and resyncs.
+:class:`OkxRawDecoder` hands each frame to
+:meth:`~cryptoscalp_exchange_okx.decode.PushDecoder.decode_frame` of a decoder made by
+:func:`build_decoder`, as the live socket loop does, so it produces the same batches, drops, gaps and resyncs.
 A resubscription after a gap needs nothing: the fresh snapshot it brought is a recorded frame.
 """
 
@@ -22,7 +22,7 @@ from cryptoscalp_core.marketdata.raw import RawRecordingConfig, RawReplayFeed
 from cryptoscalp_core.ports.market_feed import EventBatch, FeedStats
 from cryptoscalp_exchange_okx.book_sync import BookSync
 from cryptoscalp_exchange_okx.config import OkxFeedConfig
-from cryptoscalp_exchange_okx.connection import RESET_TAG, parse_frame
+from cryptoscalp_exchange_okx.connection import RESET_TAG
 from cryptoscalp_exchange_okx.decode import PushDecoder
 from cryptoscalp_exchange_okx.instruments import VENUE
 from cryptoscalp_exchange_okx.prices import TickParser
@@ -55,14 +55,7 @@ class OkxRawDecoder:
 
     def decode(self, ts_recv: int, frame: bytes, tag: str) -> list[EventBatch]:
         if not tag:
-            msg = parse_frame(frame, self.stats)
-            if msg is None:
-                return []
-            if "event" in msg:
-                if msg.get("event") == "error":  # what OkxSocket._control counts
-                    self.stats.drop("venue_error")
-                return []
-            batch = self.decoder.decode(msg, ts_recv)
+            batch = self.decoder.decode_frame(frame, ts_recv, self._control)
             return [] if batch is None else [batch]
         if tag == RESET_TAG:
             for symbol in frame.decode().split():
@@ -70,6 +63,10 @@ class OkxRawDecoder:
                 if sync is not None:
                     sync.reset()
         return []
+
+    def _control(self, msg: dict[str, Any]) -> None:
+        if msg.get("event") == "error":  # what OkxSocket._control counts
+            self.stats.drop("venue_error")
 
     def flush(self) -> list[EventBatch]:
         return []

@@ -90,11 +90,15 @@ class ReplayFeed:
         stopped, stats = self._stopped, self._stats
         pacer = _Pacer(self.config.speed) if self.config.speed else None
         producer: Iterator[Slab] = self._source.slabs()
+        # The next slab is read in a worker thread while the consumer processes this one: Parquet and
+        # gzip decoding release the GIL, so on two cores reading overlaps the backtest instead of pausing it.
+        pending: asyncio.Future[Slab | None] = asyncio.ensure_future(asyncio.to_thread(next, producer, None))
         try:
             while not stopped.is_set():
-                slab = await asyncio.to_thread(next, producer, None)
+                slab = await pending
                 if slab is None:
                     return
+                pending = asyncio.ensure_future(asyncio.to_thread(next, producer, None))
                 for batch in slab:
                     if stopped.is_set():
                         return
@@ -104,6 +108,9 @@ class ReplayFeed:
                     stats.batches += 1
                     yield batch
         finally:
+            if not pending.done():
+                with suppress(Exception):  # the read in flight must end before the producer is closed
+                    await asyncio.shield(pending)
             close = getattr(producer, "close", None)
             if close is not None:
                 with suppress(ValueError):  # "generator already executing": a cancelled hop still runs it
