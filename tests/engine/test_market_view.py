@@ -85,3 +85,65 @@ def test_portfolio_var_shortcut_agrees_with_the_full_computation(method: str, no
     assert view.portfolio_var(np.array([0.0, notional]), 0.99, method, 5) == pytest.approx(full, rel=1e-9)  # type: ignore[arg-type]
     both = var.portfolio(view.matrix(), np.array([notional, 300.0]), 0.99, method, 5)
     assert view.portfolio_var([notional, 300.0], 0.99, method, 5) == pytest.approx(both, rel=1e-9)  # type: ignore[arg-type]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.integers(-50, 3000), st.floats(1, 100)), min_size=1, max_size=60))
+def test_one_event_batches_match_the_array_path_to_the_bit(steps: list[tuple[int, float]]) -> None:
+    """One event per batch takes a path without arrays; the same event twice in a batch takes the array
+    path: the bars, and so everything derived from them, are the same to the last bit."""
+    one, two = MarketView((BTC,), bar_ns=BAR, window=20), MarketView((BTC,), bar_ns=BAR, window=20)
+    t = 0
+    for gap, price in steps:
+        t = max(0, t + gap)
+        for view, n in ((one, 1), (two, 2)):
+            rows = empty(EventKind.TRADE, n)
+            rows["ts_event"] = rows["ts_recv"] = t
+            rows["price"] = price
+            view.observe(EventBatch(EventKind.TRADE, rows))
+        assert one.version == two.version and one.last_price(BTC.id) == two.last_price(BTC.id)
+        assert one.returns(BTC.id).tobytes() == two.returns(BTC.id).tobytes()
+        a, b = one.atr(BTC.id, 5), two.atr(BTC.id, 5)
+        assert a == b or (math.isnan(a) and math.isnan(b))
+
+
+def test_derived_statistics_are_numpy_s_to_the_bit() -> None:
+    eth = sample_instruments()[1]
+    view = MarketView((BTC, eth), bar_ns=BAR)
+    rng = np.random.default_rng(7)
+    rows = empty(EventKind.TRADE, 600)
+    rows["ts_event"] = rows["ts_recv"] = np.repeat(np.arange(300) * BAR, 2)
+    rows["instrument"] = np.tile([0, 1], 300)
+    rows["price"] = 100 * np.exp(np.cumsum(rng.normal(0, 1e-3, 600)))
+    view.observe(EventBatch(EventKind.TRADE, rows))
+    returns = [view.returns(i.id) for i in (BTC, eth)]
+    assert view.realised_vol(BTC.id) == float(returns[0].std(ddof=1))
+    n = min(len(r) for r in returns)
+    assert view.matrix().tobytes() == np.column_stack([r[len(r) - n:] for r in returns]).tobytes()
+
+
+def test_memo_is_computed_once_per_version_and_when_a_bar_closes() -> None:
+    view, calls = MarketView((BTC,), bar_ns=BAR), []
+
+    def compute(v: MarketView) -> int:
+        calls.append(v.version)
+        return v.version * 10
+
+    def broken_later(v: MarketView) -> int:
+        return 1 // (1 - v.version)  # fine in version 0, raises from version 1 on
+
+    def tick(t: int) -> None:
+        rows = empty(EventKind.TRADE, 1)
+        rows["ts_event"] = rows["ts_recv"] = t
+        rows["price"] = 100.0
+        view.observe(EventBatch(EventKind.TRADE, rows))
+
+    tick(0)
+    assert view.memo("k", compute) == 0 and view.memo("k", compute) == 0 and calls == [0]
+    assert view.memo("bad", broken_later) == 1
+    tick(500)  # same bar: nothing recomputed
+    assert calls == [0]
+    tick(1500)  # a bar closes: "k" is recomputed on the market-data path; "bad" raises there, unseen
+    assert calls == [0, 1] and view.memo("k", compute) == 10 and calls == [0, 1]
+    with pytest.raises(ZeroDivisionError):  # and raises where it is asked for
+        view.memo("bad", broken_later)

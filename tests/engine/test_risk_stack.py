@@ -6,13 +6,23 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 import msgspec
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cryptoscalp_core.domain.events import EventKind, empty
-from cryptoscalp_core.domain.orders import Fill, OrderRequest, OrderSide, OrderType
+from cryptoscalp_core.domain.orders import Fill, Order, OrderRequest, OrderSide, OrderStatus, OrderType
 from cryptoscalp_core.domain.positions import Position
 from cryptoscalp_core.engine.risk_stack import RiskStack
 from cryptoscalp_core.ports.market_feed import EventBatch
-from cryptoscalp_core.ports.risk import PortfolioState, ProtectiveAction, ProtectiveKind, RiskAction, RiskDecision
+from cryptoscalp_core.ports.risk import (
+    IntentView,
+    PortfolioState,
+    ProtectiveAction,
+    ProtectiveKind,
+    RiskAction,
+    RiskDecision,
+)
 from cryptoscalp_core.risk_layer import CountingRiskLayer
 from cryptoscalp_core.testing.conformance import sample_instruments
 
@@ -127,3 +137,83 @@ def test_protection_is_scheduled_not_per_batch() -> None:
     stack.observe(EventBatch(EventKind.TRADE, rows))
     assert stack.protection_due(1)  # the observer asked for it
     assert not _stack(Cap("a", "1")).protection_due(10**12)  # nobody protects: never due
+
+
+class Viewer(Cap):
+    """A FastCheck layer: the stack calls check_fast with its view; records the views it got."""
+
+    def __init__(self, name: str, cap: str) -> None:
+        super().__init__(name, cap)
+        self.views: list[IntentView] = []
+
+    def check_fast(self, intent: OrderRequest, portfolio: PortfolioState, view: IntentView) -> RiskDecision:
+        self.views.append(view)
+        return self.check(intent, portfolio)
+
+
+class Boom(CountingRiskLayer):
+    def __init__(self) -> None:
+        super().__init__("boom", ())
+
+    def check(self, intent: OrderRequest, portfolio: PortfolioState) -> RiskDecision:
+        raise RuntimeError("broken layer")
+
+
+def test_fast_layers_share_one_view_and_plain_layers_still_run() -> None:
+    a, plain, b = Viewer("a", "0.5"), Cap("plain", "9"), Viewer("b", "0.2")
+    state = _state()
+    request, decision = _stack(a, plain, b).check(_intent("1"), state)
+    assert decision is None and request.qty == Decimal("0.2")
+    assert plain.seen == [Decimal("0.5")]  # called through check, with the resized intent
+    assert len(a.views) == len(b.views) == 1 and a.views[0] is b.views[0]  # kept across the resize
+    assert a.views[0] == IntentView.of(_intent("1"), state)
+
+
+def test_a_layer_that_raises_is_not_counted_nor_those_after_it() -> None:
+    first, last = Cap("first", "9"), Cap("last", "9")
+    stack = _stack(first, Boom(), last)
+    with pytest.raises(RuntimeError):
+        stack.check(_intent("1"), _state())
+    counts = {k: (v["allowed"], v["resized"], v["rejected"]) for k, v in stack.summary().items()}
+    assert counts == {"first": (1, 0, 0), "boom": (0, 0, 0), "last": (0, 0, 0)}
+
+
+def test_intent_view() -> None:
+    state = _state()
+    state.positions[BTC.id].qty = Decimal("0.3")
+    orders = {"o1": (OrderSide.BUY, "0.5", "0.2", OrderStatus.PARTIALLY_FILLED),
+              "o2": (OrderSide.SELL, "0.5", "0", OrderStatus.NEW),  # other side
+              "o3": (OrderSide.BUY, "0.4", "0", OrderStatus.CANCELED),  # closed
+              "c": (OrderSide.BUY, "0.7", "0", OrderStatus.NEW)}  # the intent itself
+    state.open_orders = {
+        cid: Order(request=OrderRequest(client_order_id=cid, instrument_id=BTC.id, side=side, type=OrderType.MARKET,
+                                        qty=Decimal(q)), status=status, filled_qty=Decimal(f))
+        for cid, (side, q, f, status) in orders.items()}
+    view = IntentView.of(_intent("1"), state)
+    assert (view.instrument, view.sign, view.unit_sign, view.held, view.resting) == (
+        BTC, 1, Decimal(1), Decimal("0.3"), [Decimal("0.3")])
+    assert RiskDecision.allow("x") is RiskDecision.allow("x") == RiskDecision(action=RiskAction.ALLOW, layer="x")
+
+
+prices = st.sampled_from(["100", "100.0", "101.5", "99.25", "250"])
+fills = st.tuples(st.sampled_from(list(OrderSide)), st.integers(1, 30), prices, st.integers(0, 3))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.booleans(), fills, prices), min_size=1, max_size=25))
+def test_prepare_reuses_valuations_and_matches_a_fresh_stack(steps: list[tuple[bool, tuple[OrderSide, int, str, int],
+                                                                               str]]) -> None:
+    """Fills and prices (equal values written differently among them) change between decisions: the
+    figures of a stack that keeps its valuations are those of a fresh stack, to the representation."""
+    kept = _stack()
+    pos = Position(BTC.id)
+    for filled, (side, lots, fill_price, fee), mark in steps:
+        if filled:
+            pos.apply_fill(Fill(client_order_id="f", instrument_id=BTC.id, side=side, price=Decimal(fill_price),
+                                qty=BTC.lot_size * lots, fee=Decimal(fee) / 100))
+        states = [PortfolioState(ts_ns=0, instruments={BTC.id: BTC}, positions={BTC.id: pos},
+                                 mid_prices={BTC.id: Decimal(mark)}, mark_prices={BTC.id: Decimal(mark)})
+                  for _ in range(2)]
+        got, want = kept.prepare(states[0]), _stack().prepare(states[1])
+        for name in ("equity", "maintenance_margin", "margin_ratio"):
+            assert str(getattr(got, name)) == str(getattr(want, name)), name

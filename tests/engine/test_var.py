@@ -69,3 +69,17 @@ def test_short_or_bad_input() -> None:
         var.historical(np.zeros(50), 1.0)
     with pytest.raises(ValueError):
         var.portfolio(np.zeros((50, 2)), np.zeros(3))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(2, 700), st.integers(1, 5), st.integers(0, 2**32 - 1), st.floats(1e-8, 1e3))
+def test_moments_and_deviation_are_numpy_s_to_the_bit(n: int, k: int, seed: int, scale: float) -> None:
+    """The bar-close path does numpy's arithmetic without its argument handling: the same bits."""
+    rng = np.random.default_rng(seed)
+    rows = rng.normal(rng.normal(0, scale), scale, (n, k))
+    assert var.mean_of(rows).tobytes() == rows.mean(axis=0).tobytes()
+    assert var.cov_of(rows).tobytes() == np.atleast_2d(np.cov(rows, rowvar=False, ddof=1)).tobytes()
+    column = np.ascontiguousarray(rows[:, 0])
+    assert var.std_of(column) == float(column.std(ddof=1))
+    if n >= 3:
+        assert var.std_of(column[1:]) == float(column[1:].std(ddof=1))

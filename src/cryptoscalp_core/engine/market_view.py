@@ -8,12 +8,17 @@ returns stay aligned across instruments. Derived numbers are cached; when a bar 
 before are recomputed at once, so risk checks read them without paying for the new bar.
 
 Prices: trades' price, quotes' mid, marks' mark price; book deltas only refresh the receive time.
+
+:meth:`MarketView.memo` (the port's ``MarketMemo``) caches a layer's own figure the same way: computed
+once per version, and again when the next bar closes if it was asked for in the previous one.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
+from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -25,6 +30,8 @@ from cryptoscalp_core.ports.market_feed import EventBatch
 from cryptoscalp_core.ports.risk import VarMethod
 
 Floats = npt.NDArray[np.float64]
+_T = TypeVar("_T")
+_MISSING = object()
 
 
 class _Bars:
@@ -45,6 +52,8 @@ class _Bars:
             self.cur_high, self.cur_low = max(self.cur_high, float(price.max())), min(self.cur_low, float(price.min()))
             self.cur_close = float(price[-1])
             return False
+        if self.cur >= 0 and len(price) == 1:  # one price in a later bar (a tick): no array work needed
+            return self._close_one(int(ts[0]) // bar_ns, price[0])
         ids = np.maximum(np.maximum.accumulate(ts // bar_ns), self.cur)
         starts = np.flatnonzero(np.concatenate(([True], ids[1:] != ids[:-1])))
         hi, lo = np.maximum.reduceat(price, starts), np.minimum.reduceat(price, starts)
@@ -68,6 +77,29 @@ class _Bars:
         h[filler] = c[filler]
         low[filler] = c[filler]
         self._append(c[-self.window:], h[-self.window:], low[-self.window:])
+        return True
+
+    def add_one(self, bar_ns: int, ts: int, price: np.float64) -> bool:
+        """:meth:`add` of a single price (the same bars, without the array work)."""
+        bar = ts // bar_ns
+        if self.cur >= 0 and bar <= self.cur:
+            p = float(price)
+            self.cur_high, self.cur_low, self.cur_close = max(self.cur_high, p), min(self.cur_low, p), p
+            return False
+        if self.cur >= 0:
+            return self._close_one(bar, price)
+        self.cur, self.cur_high, self.cur_low, self.cur_close = bar, price, price, price  # the first price
+        return False
+
+    def _close_one(self, bar: int, price: np.float64) -> bool:
+        """What the vectorised path does with one price in bar ``bar`` after the open one: the open bar
+        closes, empty bars until ``bar`` repeat its close (at most a window of them), ``bar`` opens."""
+        k = 1 + min(bar - self.cur - 1, self.window)
+        c, h, low = [self.cur_close] * k, [self.cur_close] * k, [self.cur_close] * k
+        h[0], low[0] = self.cur_high, self.cur_low
+        w = self.window
+        self._append(c[-w:], h[-w:], low[-w:])  # type: ignore[arg-type]
+        self.cur, self.cur_high, self.cur_low, self.cur_close = bar, price, price, price
         return True
 
     def _append(self, c: Floats, h: Floats, low: Floats) -> None:
@@ -107,8 +139,11 @@ class MarketView:
         self._bars = [_Bars(window) for _ in range(n)]
         self._price = np.full(n, np.nan)
         self._recv = np.zeros(n, dtype=np.int64)
+        self._recv_at: list[int] = [0] * n  # the same as _recv, as Python ints (read on every risk check)
         self._version = 0
         self._cache: dict[object, object] = {}
+        self._memos: dict[Hashable, Callable[[MarketView], object]] = {}  # key -> its compute function
+        self._memo_values: dict[Hashable, object] = {}  # key -> its figure in this version
 
     @property
     def bar_ns(self) -> int:
@@ -130,10 +165,11 @@ class MarketView:
         single = len(self._bars) == 1
         if single:  # ts_recv never goes backwards in a validated feed: the last row is the newest
             last = int(rows["ts_recv"][-1])
-            if last > self._recv[0]:
-                self._recv[0] = last
+            if last > self._recv_at[0]:
+                self._recv[0] = self._recv_at[0] = last
         else:
             np.maximum.at(self._recv, inst.astype(np.intp), rows["ts_recv"])
+            self._recv_at = self._recv.tolist()
         kind = batch.kind
         if kind is EventKind.TRADE:
             price = rows["price"]
@@ -143,8 +179,17 @@ class MarketView:
             price = rows["mark_price"]
         else:
             return
-        ok = np.isfinite(price) & (price > 0)
         closed = False
+        if single and len(rows) == 1:  # one event (a tick, a cut segment): no array work
+            p = price[0]
+            if math.isfinite(p) and p > 0:
+                self._price[0] = p
+                closed = self._bars[0].add_one(self._bar_ns, int(rows["ts_event"][0]), p)
+            if closed:
+                self._version += 1
+                self._refresh()
+            return
+        ok = np.isfinite(price) & (price > 0)
         if single and ok.all():
             self._price[0] = price[-1]
             closed = self._bars[0].add(self._bar_ns, rows["ts_event"], np.ascontiguousarray(price))
@@ -165,6 +210,12 @@ class MarketView:
         bar lands on the market-data path (once per bar), not on the next risk check."""
         keys = list(self._cache)
         self._cache.clear()
+        memos = list(self._memo_values)
+        self._memo_values.clear()
+        for key in memos:
+            # a broken figure must not stop market data: asked again, it is recomputed (and raises) there
+            with contextlib.suppress(Exception):
+                self.memo(key, self._memos[key])
         for key in keys:
             if key == "m":
                 self.matrix()
@@ -182,18 +233,30 @@ class MarketView:
                 self._unit_var(*key[1:])
 
     # -- reads ------------------------------------------------------------------------------------------
+    def memo(self, key: Hashable, compute: Callable[[MarketView], _T]) -> _T:
+        """``compute(self)``, kept until the version changes and recomputed when the next bar closes."""
+        got = self._memo_values.get(key, _MISSING)
+        if got is _MISSING:
+            got = self._memo_values[key] = compute(self)
+            self._memos[key] = compute
+        return got  # type: ignore[return-value]
+
     def last_price(self, instrument_id: str) -> float:
         return float(self._price[self._ids[instrument_id]])
 
     def last_recv_ns(self, instrument_id: str) -> int:
-        return int(self._recv[self._ids[instrument_id]])
+        return self._recv_at[self._ids[instrument_id]]
 
     def returns(self, instrument_id: str) -> Floats:
         key = ("r", instrument_id)
         got = self._cache.get(key)
         if got is None:
             closes = self._bars[self._ids[instrument_id]].closes()
-            got = np.diff(np.log(closes)) if len(closes) > 1 else np.empty(0)
+            if len(closes) > 1:
+                logs = np.log(closes)
+                got = logs[1:] - logs[:-1]  # np.diff's own subtraction, without its call overhead
+            else:
+                got = np.empty(0)
             self._cache[key] = got
         return got  # type: ignore[return-value]
 
@@ -202,7 +265,7 @@ class MarketView:
         got = self._cache.get(key)
         if got is None:
             r = self.returns(instrument_id)
-            got = float(r.std(ddof=1)) if len(r) >= 2 else math.nan
+            got = var.std_of(r) if len(r) >= 2 else math.nan  # float(r.std(ddof=1)), bit for bit
             self._cache[key] = got
         return got  # type: ignore[return-value]
 
@@ -215,7 +278,9 @@ class MarketView:
         if got is None:
             cols = [self.returns(i) for i in self._ids]
             n = min((len(c) for c in cols), default=0)
-            got = np.column_stack([c[len(c) - n:] for c in cols]) if n else np.empty((0, len(cols)))
+            got = np.empty((n, len(cols)))  # np.column_stack of the columns' last n, without its overhead
+            for j, c in enumerate(cols):
+                got[:, j] = c[len(c) - n:]
             self._cache["m"] = got
         return got  # type: ignore[return-value]
 

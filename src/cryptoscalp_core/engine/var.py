@@ -101,11 +101,46 @@ def portfolio(matrix: Floats, notionals: Floats, confidence: float = 0.99, metho
 
 
 def moments(matrix: Floats) -> tuple[Floats, Floats] | None:
-    """Mean vector and covariance matrix of the complete rows of ``matrix``; ``None`` for too few."""
+    """Mean vector and covariance matrix of the complete rows of ``matrix``; ``None`` for too few.
+
+    Runs whenever a bar closes, so it does numpy's own arithmetic without numpy's argument handling:
+    :func:`mean_of` and :func:`cov_of` give ``rows.mean(axis=0)`` and ``np.cov(rows, rowvar=False)``
+    to the last bit (the same reductions on the same memory layouts; a test holds them to it)."""
     rows = matrix[np.isfinite(matrix).all(axis=1)] if matrix.ndim == 2 else np.empty((0, 0))
     if len(rows) < MIN_OBSERVATIONS:
         return None
-    return rows.mean(axis=0), np.atleast_2d(np.cov(rows, rowvar=False, ddof=1))
+    return mean_of(rows), cov_of(rows)
+
+
+def mean_of(rows: Floats) -> Floats:
+    """``rows.mean(axis=0)`` of a 2-D float array: numpy's sum along the axis, divided in place."""
+    mean = np.add.reduce(rows, 0)
+    np.true_divide(mean, rows.shape[0], out=mean, casting="unsafe")
+    return mean  # type: ignore[no-any-return]
+
+
+def cov_of(rows: Floats) -> Floats:
+    """``np.atleast_2d(np.cov(rows, rowvar=False, ddof=1))`` of a 2-D float array with two rows or more:
+    numpy's steps (a copy, transposed; the mean along it; centred in place; the product with its own
+    transpose; scaled by ``1 / (n - 1)``)."""
+    x = np.array(rows, ndmin=2, dtype=np.float64).T
+    centre = np.add.reduce(x, (1,))
+    np.true_divide(centre, x.shape[1], out=centre, casting="unsafe")
+    x -= centre[:, None]
+    cov = np.dot(x, x.T.conj())
+    cov *= np.true_divide(1, x.shape[1] - 1)
+    return cov  # type: ignore[no-any-return]
+
+
+def std_of(returns: Floats) -> float:
+    """``float(returns.std(ddof=1))`` of a 1-D float array of two values or more, numpy's steps without
+    its argument handling (the sample deviation is read whenever a bar closes)."""
+    n = len(returns)
+    mean = np.add.reduce(returns, axis=None, keepdims=True)
+    np.true_divide(mean, n, out=mean, casting="unsafe")
+    x = np.subtract(returns, mean)
+    np.square(x, out=x)
+    return float(np.sqrt(np.add.reduce(x, None) / (n - 1)))
 
 
 def parametric_portfolio(mu: Floats | None, cov: Floats | None, notionals: Floats, confidence: float = 0.99,

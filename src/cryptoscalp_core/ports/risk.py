@@ -1,35 +1,40 @@
 """RiskLayer port: one stage of the pre-trade risk stack.
 
-Besides the required :class:`RiskLayer` protocol, two optional capabilities let a layer watch the market
-and protect the account rather than only judge intents (a layer implements them by having the methods;
-the engine's :class:`~cryptoscalp_core.engine.risk_stack.RiskStack` finds them once, at start-up):
+Besides the required :class:`RiskLayer` protocol, optional capabilities let a layer watch the market
+and protect the account rather than only judge intents, or judge them faster (a layer implements them by
+having the methods; the engine's :class:`~cryptoscalp_core.engine.risk_stack.RiskStack` finds them once,
+at start-up):
 
 * :class:`MarketObserver` — ``on_market(batch)`` sees every market :class:`EventBatch` the strategy sees;
-* :class:`ProtectiveLayer` — ``protective_actions(portfolio)`` asks the engine to cancel, flatten or exit.
+* :class:`ProtectiveLayer` — ``protective_actions(portfolio)`` asks the engine to cancel, flatten or exit;
+* :class:`FastCheck` — ``check_fast(intent, portfolio, view)``: the same decision as ``check``, given an
+  :class:`IntentView` that the stack computes once per intent for all the layers.
 
 Shared market statistics (prices, staleness, realised volatility, ATR, correlation, VaR and expected
 shortfall) are computed once per batch by the engine and handed to every layer as
-``PortfolioState.market`` (a :class:`MarketView`), so layers do not each recompute them.
+``PortfolioState.market`` (a :class:`MarketView`), so layers do not each recompute them; a view that
+also implements :class:`MarketMemo` keeps a layer's own figures derived from them the same way.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
-from typing import Literal, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, TypeVar, runtime_checkable
 
 import msgspec
 import numpy as np
 import numpy.typing as npt
 
 from cryptoscalp_core.domain.instrument import Instrument
-from cryptoscalp_core.domain.orders import Fill, Order, OrderRequest
+from cryptoscalp_core.domain.orders import Fill, Order, OrderRequest, OrderSide, OrderStatus
 from cryptoscalp_core.domain.positions import Position
 from cryptoscalp_core.ports.market_feed import EventBatch
 
 VarMethod = Literal["historical", "parametric"]
+_T = TypeVar("_T")
 
 
 class RiskAction(StrEnum):
@@ -50,7 +55,17 @@ class RiskDecision(msgspec.Struct, frozen=True, kw_only=True):
 
     @classmethod
     def allow(cls, layer: str) -> RiskDecision:
-        return cls(action=RiskAction.ALLOW, layer=layer)
+        """The ``ALLOW`` decision of ``layer``: one shared instance per layer name (decisions are frozen),
+        so the allow path, by far the most common, builds nothing."""
+        if cls is not RiskDecision:
+            return cls(action=RiskAction.ALLOW, layer=layer)
+        got = _ALLOWED.get(layer)
+        if got is None:
+            got = _ALLOWED[layer] = cls(action=RiskAction.ALLOW, layer=layer)
+        return got
+
+
+_ALLOWED: dict[str, RiskDecision] = {}
 
 
 class ProtectiveKind(StrEnum):
@@ -81,6 +96,9 @@ class MarketView(Protocol):
     are positive numbers for losses: as a fraction of price for one instrument, in quote currency for a
     portfolio (given signed notionals in instrument order). An instrument with too little history
     answers ``nan``; nothing raises for a known instrument id.
+
+    Everything derived from bars (returns, volatility, ATR, correlation, VaR, expected shortfall) is a
+    function of :attr:`version`: a layer may keep such a number until the version changes.
     """
 
     @property
@@ -121,8 +139,25 @@ class MarketView(Protocol):
 
     def portfolio_var(self, notionals: npt.NDArray[np.float64] | Sequence[float], confidence: float = 0.99,
                       method: VarMethod = "historical", horizon_bars: int = 1) -> tuple[float, float]:
-        """(VaR, expected shortfall) in quote currency of signed ``notionals`` (instrument order)."""
+        """(VaR, expected shortfall) in quote currency of signed ``notionals`` (instrument order).
+
+        Positively homogeneous, to float rounding: notionals scaled by ``k > 0`` give both numbers scaled
+        by ``k`` (``nan`` stays ``nan``), so a layer may scale the figure of one unit of a position."""
         ...
+
+
+@runtime_checkable
+class MarketMemo(Protocol):
+    """Optional capability of a :class:`MarketView`: keep a layer's own figure derived from the bars.
+
+    Contract: :meth:`memo` returns ``compute(view)``, computed at most once per :attr:`MarketView.version`
+    for each ``key`` (hashable; include the caller, e.g. the layer object, to keep keys apart). A view that
+    closes bars on the market-data path recomputes there, when a bar closes, the figures asked for in the
+    previous version, so a risk check finds them ready. ``compute`` depends only on the view's bar
+    statistics and does not raise.
+    """
+
+    def memo(self, key: Hashable, compute: Callable[[Any], _T]) -> _T: ...
 
 
 @dataclass(slots=True)
@@ -165,7 +200,8 @@ class RiskLayer(Protocol):
     * ``portfolio.equity``, ``margin_ratio``, ``maintenance_margin`` and ``market`` may be zero / ``None``
       (a unit test, an engine that does not provide them): a layer that needs them allows what it cannot
       judge for that reason, or rejects with a reason code, and says which in its documentation.
-    * Optional: :class:`MarketObserver` and :class:`ProtectiveLayer` (see the module docstring).
+    * Optional: :class:`MarketObserver`, :class:`ProtectiveLayer` and :class:`FastCheck` (see the module
+      docstring).
     """
 
     @property
@@ -179,6 +215,69 @@ class RiskLayer(Protocol):
     def on_fill(self, fill: Fill) -> None: ...
 
     def on_order(self, order: Order) -> None: ...
+
+
+class IntentView(msgspec.Struct, gc=False):
+    """What several layers need to know of one intent against one portfolio, computed once per intent by
+    the risk stack (:meth:`of`) and handed to every :class:`FastCheck` layer. Read-only for layers.
+
+    * ``instrument`` — ``portfolio.instruments.get(intent.instrument_id)`` (``None`` when unknown);
+    * ``sign`` — ``intent.side.sign`` (+1 buy, -1 sell), and ``unit_sign`` the same as a ``Decimal``
+      (``x * unit_sign`` is ``x * sign``, to the last digit);
+    * ``held`` — ``portfolio.position_qty(intent.instrument_id)``;
+    * ``resting`` — ``request.qty - filled_qty`` of each open order on the intent's instrument and side
+      other than the intent itself (another client order id), in the order of ``portfolio.open_orders``.
+
+    None of it depends on the intent's quantity: the stack keeps the view when a layer resizes the intent.
+    """
+
+    instrument: Instrument | None
+    sign: int
+    unit_sign: Decimal
+    held: Decimal
+    resting: list[Decimal]
+
+    @classmethod
+    def of(cls, intent: OrderRequest, portfolio: PortfolioState) -> IntentView:
+        key, side, cid = intent.instrument_id, intent.side, intent.client_order_id
+        resting, remaining = [], _REMAINING
+        for order in portfolio.open_orders.values():
+            request = order.request
+            if (request.instrument_id == key and request.side is side and order.status not in _TERMINAL
+                    and request.client_order_id != cid):
+                # orders are immutable: the same order gives the same Decimal object, which a layer may
+                # then convert once (to a float, say) and look up by identity
+                known = remaining.get(id(order))
+                if known is None or known[0] is not order:
+                    if len(remaining) > 4096:
+                        remaining.clear()
+                    known = remaining[id(order)] = (order, request.qty - order.filled_qty)
+                resting.append(known[1])
+        pos = portfolio.positions.get(key)
+        buy = side is _BUY
+        return cls(portfolio.instruments.get(key), 1 if buy else -1, _ONE if buy else _MINUS_ONE,
+                   pos.qty if pos is not None else _ZERO, resting)
+
+
+_ZERO, _ONE, _MINUS_ONE = Decimal(0), Decimal(1), Decimal(-1)
+_BUY = OrderSide.BUY
+_REMAINING: dict[int, tuple[Order, Decimal]] = {}  # id(order) -> (order, its remaining quantity)
+_TERMINAL = frozenset(s for s in OrderStatus if s.is_terminal)
+
+
+@runtime_checkable
+class FastCheck(Protocol):
+    """Optional capability of a risk layer: a faster ``check`` for the engine's risk stack.
+
+    Contract: :meth:`check_fast` returns the decision :meth:`RiskLayer.check` would return for the same
+    intent and portfolio, with the same effects on the layer (counters, remembered intents…), except that
+    the ``detail`` of an ``ALLOW`` or ``RESIZE`` decision may be empty: the stack passes those on and
+    reports only rejections. ``view`` is :meth:`IntentView.of` this intent and portfolio. The stack calls
+    it instead of ``check``; a layer without it is called through ``check`` as before. The rest of
+    :class:`RiskLayer`'s contract applies (never raise, no I/O, no logging).
+    """
+
+    def check_fast(self, intent: OrderRequest, portfolio: PortfolioState, view: IntentView) -> RiskDecision: ...
 
 
 @runtime_checkable

@@ -29,7 +29,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from cryptoscalp_core.domain.orders import OrderRequest
-from cryptoscalp_core.ports.risk import PortfolioState, ProtectiveAction, ProtectiveKind, RiskDecision
+from cryptoscalp_core.ports.risk import IntentView, PortfolioState, ProtectiveAction, ProtectiveKind, RiskDecision
 from cryptoscalp_core.ports.store import Store
 from cryptoscalp_core.risk_layer import CountingRiskLayer
 from cryptoscalp_risk_account_guard.config import AccountGuardConfig
@@ -57,6 +57,8 @@ class AccountGuardLayer(CountingRiskLayer):
         self._daily_pct, self._dd_pct = _dec(config.max_daily_loss_pct), _dec(config.max_drawdown_pct)
         self._max_mr, self._kill_mr = _dec(config.max_margin_ratio), _dec(config.kill_margin_ratio)
         self._reflatten_ns = config.reflatten_interval_ms * 1_000_000
+        self._floor, self._max_loss = config.min_liquidation_distance_bps, config.max_daily_loss
+        self._allowed = RiskDecision.allow(NAME)
         self._day = -1
         self._day_start = self._peak = _ZERO
         self.latched, self.latch_reason = False, ""
@@ -102,7 +104,7 @@ class AccountGuardLayer(CountingRiskLayer):
         if not self._loaded:
             self._load()
         equity = pf.equity
-        if equity <= 0 and not pf.maintenance_margin:
+        if equity <= _ZERO and not pf.maintenance_margin:
             return  # no account figures from the engine: nothing to judge
         day = pf.ts_ns // _DAY_NS
         if day != self._day:
@@ -111,35 +113,42 @@ class AccountGuardLayer(CountingRiskLayer):
             self._peak = equity
         if self.latched:
             return
-        cfg = self._cfg
         loss = self._day_start - equity
-        if (cfg.max_daily_loss is not None and loss >= cfg.max_daily_loss) or (
-                self._daily_pct is not None and loss * _HUNDRED >= self._daily_pct * self._day_start > 0):
+        if (self._max_loss is not None and loss >= self._max_loss) or (
+                self._daily_pct is not None and loss * _HUNDRED >= self._daily_pct * self._day_start > _ZERO):
             self._trip("daily_loss", pf.ts_ns, f"daily loss {loss} from {self._day_start}")
-        elif self._dd_pct is not None and (self._peak - equity) * _HUNDRED >= self._dd_pct * self._peak > 0:
+        elif self._dd_pct is not None and (self._peak - equity) * _HUNDRED >= self._dd_pct * self._peak > _ZERO:
             self._trip("drawdown", pf.ts_ns, f"drawdown {self._peak - equity} from peak {self._peak}")
         elif self._kill_mr is not None and pf.margin_ratio >= self._kill_mr:
             self._trip("margin_kill", pf.ts_ns, f"margin ratio {pf.margin_ratio} over {self._kill_mr}")
 
     # -- RiskLayer ------------------------------------------------------------------------------------
     def check(self, intent: OrderRequest, portfolio: PortfolioState) -> RiskDecision:
-        self._metrics["checks"] += 1
+        return self.check_fast(intent, portfolio, None)
+
+    def check_fast(self, intent: OrderRequest, portfolio: PortfolioState, view: IntentView | None) -> RiskDecision:
+        """``check``, as the risk stack calls it (the view is not needed here)."""
+        metrics = self._metrics
+        metrics["checks"] += 1
         self._update(portfolio)
         if intent.reduce_only:
-            return self._allow()
+            metrics["allow"] += 1
+            return self._allowed
         if self.latched:
             return self._reject("kill_switch", f"kill switch latched ({self.latch_reason})")
         if self._max_mr is not None and portfolio.margin_ratio > self._max_mr:
             return self._reject("margin_ratio", f"margin ratio {portfolio.margin_ratio} over {self._max_mr}")
-        floor = self._cfg.min_liquidation_distance_bps
+        floor = self._floor
         if floor is not None and portfolio.maintenance_margin:
             gross = _ZERO
+            marks, mids = portfolio.mark_prices, portfolio.mid_prices
             for key, pos in portfolio.positions.items():
-                price = portfolio.mark_prices.get(key) or portfolio.mid_prices.get(key) or pos.avg_entry_price
+                price = marks.get(key) or mids.get(key) or pos.avg_entry_price
                 gross += abs(pos.qty) * price * pos.multiplier
             if gross and (portfolio.equity - portfolio.maintenance_margin) * _BPS < floor * gross:
                 return self._reject("liquidation_distance", f"liquidation within {floor} bps")
-        return self._allow()
+        metrics["allow"] += 1
+        return self._allowed
 
     def protective_actions(self, portfolio: PortfolioState) -> Sequence[ProtectiveAction]:
         self._update(portfolio)

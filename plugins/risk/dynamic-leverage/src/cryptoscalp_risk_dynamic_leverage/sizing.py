@@ -14,19 +14,24 @@ venue's brackets allow ``account_leverage``. An intent that would take the absol
 allowed notional is resized to fit (or rejected); one that only reduces it passes. Other codes:
 ``no_equity`` (the engine reports no positive equity, so nothing can be sized), ``no_reference_price``,
 ``unknown_instrument``.
+
+Hot path: exact ``Decimal`` notionals. The allowed leverage (the smallest of the three) only changes
+when a bar or a trade closes, so it is kept per market version and Kelly estimate instead of being
+rebuilt from a float on every check. ``check_fast`` (the risk stack's entry) takes the position from the
+stack's ``IntentView`` and leaves out the detail of a resize (formatting it costs more than the rule).
 """
 
 from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
 from decimal import Decimal
 
 from cryptoscalp_core.domain.instrument import Instrument
 from cryptoscalp_core.domain.orders import Fill, OrderRequest
 from cryptoscalp_core.domain.positions import Position
-from cryptoscalp_core.ports.risk import PortfolioState, RiskDecision
+from cryptoscalp_core.ports.risk import IntentView, MarketView, PortfolioState, RiskDecision
 from cryptoscalp_core.risk_layer import CountingRiskLayer
 from cryptoscalp_risk_dynamic_leverage.brackets import BracketTable, ccxt_symbol, load_ccxt_tiers
 from cryptoscalp_risk_dynamic_leverage.config import DynamicLeverageConfig
@@ -34,6 +39,7 @@ from cryptoscalp_risk_dynamic_leverage.config import DynamicLeverageConfig
 NAME = "dynamic-leverage"
 LIMITS = ("max_leverage", "vol_target", "kelly", "leverage_bracket")
 REASONS = (*LIMITS, "no_equity", "no_reference_price", "unknown_instrument")
+_ZERO = Decimal(0)
 _YEAR_NS = 365 * 86_400 * 1_000_000_000
 
 
@@ -61,7 +67,11 @@ class DynamicLeverageLayer(CountingRiskLayer):
         self._books = {i.id: Position(i.id, i.contract_multiplier) for i in instruments}
         self._returns: deque[float] = deque(maxlen=config.kelly_window)
         self._kelly: Decimal | None = None
+        # (market, its version, instrument id, Kelly estimate) -> (leverage, reason) judge() would find
+        self._leverage: tuple[object, int, str, Decimal | None, Decimal, str] | None = None
+        self._memo_args: dict[str, tuple[Hashable, Callable[[MarketView], Decimal | None]]] = {}
         super().__init__(NAME, REASONS, LIMITS)
+        self._allowed = RiskDecision.allow(NAME)
 
     @property
     def bracket_caps(self) -> dict[str, Decimal]:
@@ -92,44 +102,73 @@ class DynamicLeverageLayer(CountingRiskLayer):
 
     # -- the check ------------------------------------------------------------------------------------
     def check(self, intent: OrderRequest, portfolio: PortfolioState) -> RiskDecision:
-        self._metrics["checks"] += 1
-        key = intent.instrument_id
-        inst = portfolio.instruments.get(key)
+        return self.check_fast(intent, portfolio, IntentView.of(intent, portfolio), True)
+
+    def check_fast(self, intent: OrderRequest, portfolio: PortfolioState, view: IntentView,
+                   detail: bool = False) -> RiskDecision:
+        """``check`` given the stack's view; ``detail``: also describe a resize, as ``check`` does."""
+        metrics = self._metrics
+        metrics["checks"] += 1
+        key, inst, held = intent.instrument_id, view.instrument, view.held
         if inst is None:
             return self._reject("unknown_instrument", key)
         if intent.reduce_only:
-            return self._allow()
-        held = portfolio.position_qty(key)
-        after = held + intent.side.sign * intent.qty
+            metrics["allow"] += 1
+            return self._allowed
+        after = held + view.unit_sign * intent.qty
         if abs(after) <= abs(held):
-            return self._allow()
+            metrics["allow"] += 1
+            return self._allowed
         equity = portfolio.equity
-        if equity <= 0:
+        if equity <= _ZERO:
             return self._reject("no_equity", "no positive equity to size against")
         price = intent.price or portfolio.mark_prices.get(key) or portfolio.mid_prices.get(key)
-        if price is None or not price.is_finite() or price <= 0:
+        if price is None or not price.is_finite() or price <= _ZERO:
             return self._reject("no_reference_price", f"cannot value an intent on {key}")
-        leverage, reason = self._max, "max_leverage"
-        cfg, market = self._cfg, portfolio.market
-        if cfg.target_vol_annual is not None and market is not None:
-            vol = market.realised_vol(key) * math.sqrt(_YEAR_NS / market.bar_ns)
-            if math.isfinite(vol) and vol > 0:
-                target = Decimal(repr(cfg.target_vol_annual / vol))
-                if target < leverage:
-                    leverage, reason = target, "vol_target"
-        if self._kelly is not None and self._kelly < leverage:
-            leverage, reason = self._kelly, "kelly"
+        leverage, reason = self._leverage_of(key, portfolio.market)
         cap = equity * leverage
         bracket = self._bracket_cap.get(key)
         if bracket is not None and bracket < cap:
             cap, reason = bracket, "leverage_bracket"
         unit = price * inst.contract_multiplier
         if abs(after) * unit <= cap:
-            return self._allow()
+            metrics["allow"] += 1
+            return self._allowed
         room = cap / unit - abs(held) if (after > 0) == (held > 0) or not held else cap / unit + abs(held)
         lot = inst.lot_size
-        qty = (room // lot) * lot if room > 0 else Decimal(0)
-        detail = f"{abs(after) * unit:.2f} notional over {reason} cap {cap:.2f} (leverage {leverage:.4g})"
-        if not cfg.resize or qty < lot or qty < inst.min_qty or qty * unit < inst.min_notional or qty >= intent.qty:
-            return self._reject(reason, detail)
-        return self._resized(reason, qty, detail)
+        qty = (room // lot) * lot if room > 0 else _ZERO
+        if (not self._cfg.resize or qty < lot or qty < inst.min_qty or qty * unit < inst.min_notional
+                or qty >= intent.qty):
+            return self._reject(reason, self._detail(after, unit, reason, cap, leverage))
+        return self._resized(reason, qty, self._detail(after, unit, reason, cap, leverage) if detail else "")
+
+    @staticmethod
+    def _detail(after: Decimal, unit: Decimal, reason: str, cap: Decimal, leverage: Decimal) -> str:
+        return f"{abs(after) * unit:.2f} notional over {reason} cap {cap:.2f} (leverage {leverage:.4g})"
+
+    def _leverage_of(self, key: str, market: MarketView | None) -> tuple[Decimal, str]:
+        """The leverage allowed for ``key`` and the rule that sets it (before the bracket), kept until the
+        market version or the Kelly estimate changes."""
+        version = market.version if market is not None else -1
+        got = self._leverage
+        if got is not None and got[0] is market and got[1] == version and got[2] == key and got[3] is self._kelly:
+            return got[4], got[5]
+        leverage, reason = self._max, "max_leverage"
+        if self._cfg.target_vol_annual is not None and market is not None:
+            asked = self._memo_args.get(key)
+            if asked is None:  # the memo key and the function that computes it, made once
+                asked = self._memo_args[key] = ((self, "vol_target", key), lambda view: self._vol_target(view, key))
+            memo = getattr(market, "memo", None)  # a MarketMemo view computes it when the bar closes
+            target = memo(*asked) if memo is not None else asked[1](market)
+            if target is not None and target < leverage:
+                leverage, reason = target, "vol_target"
+        if self._kelly is not None and self._kelly < leverage:
+            leverage, reason = self._kelly, "kelly"
+        self._leverage = (market, version, key, self._kelly, leverage, reason)
+        return leverage, reason
+
+    def _vol_target(self, market: MarketView, key: str) -> Decimal | None:
+        """``target_vol_annual`` / annualised realised volatility, or None while it is unknown or zero."""
+        assert self._cfg.target_vol_annual is not None
+        vol = market.realised_vol(key) * math.sqrt(_YEAR_NS / market.bar_ns)
+        return Decimal(repr(self._cfg.target_vol_annual / vol)) if math.isfinite(vol) and vol > 0 else None

@@ -14,17 +14,19 @@ Checks run in this order and the first failure decides (reason codes are stable 
 ``duplicate_intent``    same instrument, side, type, price and quantity as an intent allowed less than
                         ``duplicate_window_ns`` ago under another client id (a retry keeps its id)
 
-Hot path: no logging, no pydantic objects; configuration is read into plain attributes once.
+Hot path: no logging, no pydantic objects; configuration is read into plain attributes once, and an
+instrument's grid and limits once per instrument object. Prices and quantities stay exact ``Decimal``.
+``check_fast`` (the risk stack's entry) is ``check`` without the detail of a resize.
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from decimal import Decimal
+from typing import Any
 
 from cryptoscalp_core.domain.instrument import Instrument
 from cryptoscalp_core.domain.orders import OrderRequest, OrderSide, OrderType
-from cryptoscalp_core.ports.risk import PortfolioState, RiskDecision
+from cryptoscalp_core.ports.risk import IntentView, PortfolioState, RiskDecision
 from cryptoscalp_core.risk_layer import CountingRiskLayer
 from cryptoscalp_risk_order_sanity.config import OrderSanityConfig
 
@@ -34,7 +36,9 @@ REASONS = ("unknown_instrument", "off_grid_qty", "below_min_qty", "off_grid_pric
 _BPS = Decimal(10_000)
 _ZERO = Decimal(0)
 
-DuplicateKey = tuple[str, OrderSide, OrderType, Decimal | None, Decimal]
+# A remembered intent: [price, qty, time, client id, sequence number, the list of its group]
+_Entry = list[Any]
+_LIMIT = OrderType.LIMIT
 
 
 class _Limits:
@@ -46,13 +50,21 @@ class _Limits:
         self.max_qty, self.max_notional, self.band_bps = max_qty, max_notional, band_bps
 
 
+class _Grid:
+    """What the allow path needs of one instrument object, read once (``Instrument.id`` is a property)."""
+
+    __slots__ = ("band_bps", "id", "inst", "lot", "max_notional", "max_qty", "min_notional", "min_qty", "mult",
+                 "tick")
+
+    def __init__(self, inst: Instrument, limits: _Limits) -> None:
+        self.inst, self.id = inst, inst.id
+        self.lot, self.min_qty, self.tick = inst.lot_size, inst.min_qty, inst.tick_size
+        self.mult, self.min_notional = inst.contract_multiplier, inst.min_notional
+        self.max_qty, self.max_notional, self.band_bps = limits.max_qty, limits.max_notional, limits.band_bps
+
+
 def floor_to_lot(qty: Decimal, lot: Decimal) -> Decimal:
     return (qty // lot) * lot
-
-
-def _usable(price: Decimal | None) -> Decimal | None:
-    """A reference price only if finite and positive (checked in that order: NaN refuses ``>``)."""
-    return price if price is not None and price.is_finite() and price > 0 else None
 
 
 class OrderSanityLayer(CountingRiskLayer):
@@ -74,80 +86,139 @@ class OrderSanityLayer(CountingRiskLayer):
         self._resize = config.resize
         self._window = config.duplicate_window_ns
         self._capacity = config.duplicate_memory
-        self._recent: OrderedDict[DuplicateKey, tuple[int, str]] = OrderedDict()
+        self._recent: dict[int, _Entry] = {}  # sequence number -> entry, oldest first
+        self._groups: dict[tuple[str, OrderSide, OrderType], list[_Entry]] = {}
+        self._seq = 0
+        self._front = 0  # time of the first entry of _recent
+        self._grids: dict[int, _Grid] = {}  # id(instrument) -> its grid (the grid holds the instrument)
         super().__init__(NAME, REASONS, ("max_qty", "max_notional"))
+        self._allowed = RiskDecision.allow(NAME)
 
     # -- the check --------------------------------------------------------------------------------------
     def check(self, intent: OrderRequest, portfolio: PortfolioState) -> RiskDecision:
-        self._metrics["checks"] += 1
-        inst = portfolio.instruments.get(intent.instrument_id)
+        return self.check_fast(intent, portfolio, IntentView.of(intent, portfolio), True)
+
+    def check_fast(self, intent: OrderRequest, portfolio: PortfolioState, view: IntentView,
+                   detail: bool = False) -> RiskDecision:
+        """``check`` given the stack's view (only its ``instrument`` is read); ``detail``: also describe a
+        resize, as ``check`` does."""
+        metrics = self._metrics
+        metrics["checks"] += 1
+        inst = view.instrument
         if inst is None:
             return self._reject("unknown_instrument", intent.instrument_id)
-        lot, qty, price = inst.lot_size, intent.qty, intent.price
+        g = self._grids.get(id(inst))
+        if g is None or g.inst is not inst:
+            g = self._grid(inst)
+        lot, qty, price = g.lot, intent.qty, intent.price
         if qty % lot:
             return self._reject("off_grid_qty", f"{qty} is not a multiple of {lot}")
-        if qty < inst.min_qty:
-            return self._reject("below_min_qty", f"{qty} < {inst.min_qty}")
-        limits = self._limits.get(inst.id, self._default)
-        ref = self._reference(inst.id, portfolio)
-        if intent.type is OrderType.LIMIT and price is not None:
-            if price % inst.tick_size:
-                return self._reject("off_grid_price", f"{price} is not a multiple of {inst.tick_size}")
+        if qty < g.min_qty:
+            return self._reject("below_min_qty", f"{qty} < {g.min_qty}")
+        ref = portfolio.mid_prices.get(g.id) if self._use_mid else None
+        if ref is not None and not (ref.is_finite() and ref > _ZERO):  # NaN refuses ">": finiteness first
+            ref = None
+        if ref is None and self._use_mark:
+            ref = portfolio.mark_prices.get(g.id)
+            if ref is not None and not (ref.is_finite() and ref > _ZERO):
+                ref = None
+        if intent.type is _LIMIT and price is not None:
+            if price % g.tick:
+                return self._reject("off_grid_price", f"{price} is not a multiple of {g.tick}")
             if ref is None:
-                return self._reject("no_reference_price", f"no mid or mark price for {inst.id} yet")
-            if abs(price - ref) * _BPS > limits.band_bps * ref:
-                return self._reject("price_band", f"{price} is over {limits.band_bps} bps from {ref}")
+                return self._reject("no_reference_price", f"no mid or mark price for {g.id} yet")
+            if abs(price - ref) * _BPS > g.band_bps * ref:
+                return self._reject("price_band", f"{price} is over {g.band_bps} bps from {ref}")
         else:
             price = ref
-            needs_price = limits.max_notional is not None or (inst.min_notional > 0 and not intent.reduce_only)
-            if price is None and needs_price:
-                return self._reject("no_reference_price", f"cannot value a market order on {inst.id}")
+            if price is None and (g.max_notional is not None or (g.min_notional > 0 and not intent.reduce_only)):
+                return self._reject("no_reference_price", f"cannot value a market order on {g.id}")
         new_qty, reason = qty, ""
-        if limits.max_qty is not None and new_qty > limits.max_qty:
-            new_qty, reason = floor_to_lot(limits.max_qty, lot), "max_qty"
-        unit = price * inst.contract_multiplier if price is not None else None
-        if limits.max_notional is not None and unit is not None and new_qty * unit > limits.max_notional:
-            new_qty, reason = floor_to_lot(limits.max_notional / unit, lot), "max_notional"
-            if new_qty * unit > limits.max_notional:  # the division rounded up at the 28th digit
+        if g.max_qty is not None and new_qty > g.max_qty:
+            new_qty, reason = floor_to_lot(g.max_qty, lot), "max_qty"
+        unit = price * g.mult if price is not None else None
+        notional = new_qty * unit if unit is not None else None
+        if g.max_notional is not None and notional is not None and notional > g.max_notional:
+            assert unit is not None
+            new_qty, reason = floor_to_lot(g.max_notional / unit, lot), "max_notional"
+            if new_qty * unit > g.max_notional:  # the division rounded up at the 28th digit
                 new_qty -= lot
+            notional = new_qty * unit
         if reason:
             if not self._resize:
                 return self._reject(reason, f"{qty} exceeds the {reason} limit")
-            if new_qty < lot or new_qty < inst.min_qty:
+            if new_qty < lot or new_qty < g.min_qty:
                 return self._reject(reason, f"{qty} cut to the {reason} limit leaves no tradable quantity")
-        if unit is not None and not intent.reduce_only and new_qty * unit < inst.min_notional:
+        if notional is not None and not intent.reduce_only and notional < g.min_notional:
             if reason:
                 return self._reject(reason, f"{qty} cut to {new_qty} is under the venue minimum notional")
-            return self._reject("min_notional", f"{new_qty * unit} < {inst.min_notional}")
+            return self._reject("min_notional", f"{notional} < {g.min_notional}")
         if self._is_duplicate(intent, portfolio.ts_ns):
             return self._reject("duplicate_intent", f"same as an intent less than {self._window} ns ago")
         if reason:
-            return self._resized(reason, new_qty, f"{qty} cut to {new_qty} by {reason}")
-        return self._allow()
+            return self._resized(reason, new_qty, f"{qty} cut to {new_qty} by {reason}" if detail else "")
+        metrics["allow"] += 1
+        return self._allowed
+
+    def _grid(self, inst: Instrument) -> _Grid:
+        if len(self._grids) > 1024:  # portfolios built afresh with new instrument objects: stay bounded
+            self._grids.clear()
+        g = self._grids[id(inst)] = _Grid(inst, self._limits.get(inst.id, self._default))
+        return g
 
     # -- helpers ----------------------------------------------------------------------------------------
-    def _reference(self, instrument_id: str, portfolio: PortfolioState) -> Decimal | None:
-        price = _usable(portfolio.mid_prices.get(instrument_id)) if self._use_mid else None
-        if price is None and self._use_mark:
-            price = _usable(portfolio.mark_prices.get(instrument_id))
-        return price
-
     def _is_duplicate(self, intent: OrderRequest, now: int) -> bool:
-        """True for a repeat under another client id within the window; otherwise remember the intent."""
-        if not self._window:
+        """True for a repeat under another client id within the window; otherwise remember the intent.
+
+        The memory is an LRU of intent keys (instrument, side, type, price, quantity), each with the time
+        and client id it was last remembered: ``_recent`` holds the entries in that order (keyed by a
+        sequence number; a remembered key moves to the end), ``_groups`` the same entries by (instrument,
+        side, type), where a key is found by comparing prices and quantities as Decimals (by value, as
+        a dict of the full keys would, without hashing fresh Decimals). ``_front`` is the time of the
+        first entry, so the common case finds nothing to forget with one comparison."""
+        window = self._window
+        if not window:
             return False
         recent = self._recent
-        while recent:  # forget what has aged out (entries are kept in arrival order)
-            oldest = next(iter(recent.values()))
-            if now - oldest[0] < self._window:
-                break
-            recent.popitem(last=False)
-        key = (intent.instrument_id, intent.side, intent.type, intent.price, intent.qty)
-        seen = recent.get(key)
-        if seen is not None and seen[1] != intent.client_order_id and 0 <= now - seen[0] < self._window:
-            return True
-        recent[key] = (now, intent.client_order_id)
-        recent.move_to_end(key)
+        if recent and now - self._front >= window:
+            while recent:  # forget what has aged out (entries are kept in arrival order)
+                first = next(iter(recent.values()))
+                if now - first[2] < window:
+                    break
+                self._forget(first)
+            self._front = next(iter(recent.values()))[2] if recent else 0
+        price, qty, cid = intent.price, intent.qty, intent.client_order_id
+        group = (intent.instrument_id, intent.side, intent.type)
+        entries = self._groups.get(group)
+        if entries is None:
+            entries = self._groups[group] = []
+        else:
+            for seen in entries:
+                p, q = seen[0], seen[1]
+                if (p is price or p == price) and (q is qty or q == qty):  # NaN: only the same object
+                    if seen[3] != cid and 0 <= now - seen[2] < window:
+                        return True
+                    del recent[seen[4]]  # remembered again: it moves to the end
+                    self._seq += 1
+                    seen[2], seen[3], seen[4] = now, cid, self._seq
+                    recent[self._seq] = seen
+                    self._front = next(iter(recent.values()))[2]
+                    return False
+        if not recent:
+            self._front = now
+        self._seq += 1
+        entry: _Entry = [price, qty, now, cid, self._seq, entries]
+        entries.append(entry)
+        recent[self._seq] = entry
         if len(recent) > self._capacity:
-            recent.popitem(last=False)
+            self._forget(next(iter(recent.values())))
+            self._front = next(iter(recent.values()))[2]
         return False
+
+    def _forget(self, entry: _Entry) -> None:
+        del self._recent[entry[4]]
+        entries = entry[5]
+        for i, other in enumerate(entries):
+            if other is entry:
+                del entries[i]
+                break

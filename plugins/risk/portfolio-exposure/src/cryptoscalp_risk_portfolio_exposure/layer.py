@@ -18,18 +18,28 @@ Rules, each giving the largest quantity the intent may have (the smallest wins a
 
 An intent that does not increase the absolute exposure of its instrument (reduce-only, or one that only
 brings the position toward flat) always passes. Other codes: ``unknown_instrument``, ``no_reference_price``.
+
+Hot path: an intent far from every limit is let through by a float estimate (:mod:`.estimate`: with the
+intent's instrument the only exposure and no concentration limit); otherwise the rules run on exact
+``Decimal`` notionals, and with one exposure the VaR is that notional times the market view's VaR of one
+unit (kept per market version) unless the product comes within a relative 1e-9 of ``max_var``, where the
+view computes it (:meth:`PortfolioExposureLayer._var_clear`). ``check_fast`` (the risk stack's entry)
+takes the resting orders from the stack's ``IntentView`` and leaves out the detail of a resize.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Collection, Sequence
 from decimal import Decimal
 
+from cryptoscalp_core.domain.instrument import Instrument
 from cryptoscalp_core.domain.orders import OrderRequest
-from cryptoscalp_core.ports.risk import MarketView, PortfolioState, RiskDecision
+from cryptoscalp_core.ports.risk import IntentView, MarketView, PortfolioState, RiskDecision
 from cryptoscalp_core.risk_layer import CountingRiskLayer
 from cryptoscalp_risk_portfolio_exposure.clusters import clusters
 from cryptoscalp_risk_portfolio_exposure.config import PortfolioExposureConfig
+from cryptoscalp_risk_portfolio_exposure.estimate import UNKNOWN, Shortcuts
 
 NAME = "portfolio-exposure"
 LIMITS = ("gross_notional", "net_notional", "cluster_notional", "concentration")
@@ -40,23 +50,27 @@ _ZERO = Decimal(0)
 def _value(pf: PortfolioState, key: str) -> Decimal | None:
     for book in (pf.mid_prices, pf.mark_prices):
         p = book.get(key)
-        if p is not None and p.is_finite() and p > 0:
+        if p is not None and p.is_finite() and p > _ZERO:
             return p
     return None
 
 
-class PortfolioExposureLayer(CountingRiskLayer):
+class PortfolioExposureLayer(CountingRiskLayer, Shortcuts):
     """See the module docstring for the rules and their reason codes."""
 
     def __init__(self, config: PortfolioExposureConfig) -> None:
         self._cfg = config
         self._concentration = Decimal(repr(config.max_concentration)) if config.max_concentration else None
         self._labels: tuple[int, list[int]] | None = None  # (market version, cluster labels)
+        self._mults: dict[int, tuple[Instrument, Decimal]] = {}  # id(instrument) -> its contract multiplier
+        self._count_resting = config.count_resting
+        self._setup_shortcuts(config)
         super().__init__(NAME, REASONS, LIMITS)
+        self._allowed = RiskDecision.allow(NAME)
 
-    def _cluster_of(self, market: MarketView | None, key: str, keys: list[str]) -> list[str]:
+    def _cluster_of(self, market: MarketView | None, key: str, keys: Collection[str]) -> Sequence[str]:
         if market is None or self._cfg.max_cluster_notional is None or len(keys) < 2:
-            return [key]
+            return (key,)
         cached = self._labels
         if cached is None or cached[0] != market.version:
             if len(market.returns(key)) < self._cfg.cluster_min_bars:
@@ -68,64 +82,112 @@ class PortfolioExposureLayer(CountingRiskLayer):
         return [k for k in keys if labels[market.index(k)] == mine]
 
     def check(self, intent: OrderRequest, portfolio: PortfolioState) -> RiskDecision:
-        self._metrics["checks"] += 1
-        cfg = self._cfg
-        key = intent.instrument_id
-        inst = portfolio.instruments.get(key)
+        return self.check_fast(intent, portfolio, IntentView.of(intent, portfolio), True)
+
+    def check_fast(self, intent: OrderRequest, portfolio: PortfolioState, view: IntentView,
+                   detail: bool = False) -> RiskDecision:
+        """``check`` given the stack's view; ``detail``: also describe a resize, as ``check`` does. The view's
+        ``unit_sign`` multiplies exactly as the integer sign would."""
+        metrics = self._metrics
+        metrics["checks"] += 1
+        key, inst, sign = intent.instrument_id, view.instrument, view.unit_sign
         if inst is None:
             return self._reject("unknown_instrument", key)
         if intent.reduce_only:
-            return self._allow()
-        price = intent.price if intent.price is not None and intent.price > 0 else _value(portfolio, key)
-        if price is None:
-            return self._reject("no_reference_price", f"cannot value an intent on {key}")
-        unit, sign = price * inst.contract_multiplier, intent.side.sign
+            metrics["allow"] += 1
+            return self._allowed
+        price = intent.price
+        if price is None or not price > _ZERO:
+            price = _value(portfolio, key)
+            if price is None:
+                return self._reject("no_reference_price", f"cannot value an intent on {key}")
+        m = self._mults.get(id(inst))
+        if m is None or m[0] is not inst:
+            m = self._mult_of(inst)
+        if self.floats_allow(intent, portfolio, view, price, m[1], self._count_resting):
+            metrics["allow"] += 1
+            return self._allowed
+        unit = price * m[1]
         exposure: dict[str, Decimal] = {}
         for other, pos in portfolio.positions.items():
             if pos.qty:
                 p = price if other == key else (_value(portfolio, other) or pos.avg_entry_price)
                 exposure[other] = pos.qty * p * pos.multiplier
         mine = exposure.get(key, _ZERO)
-        if cfg.count_resting:
-            for order in portfolio.open_orders.values():
-                r = order.request
-                if (r.instrument_id == key and r.side is intent.side and order.status.is_open
-                        and r.client_order_id != intent.client_order_id):
-                    mine += sign * (r.qty - order.filled_qty) * unit
+        if self._count_resting:
+            for remaining in view.resting:
+                mine += sign * remaining * unit
         exposure[key] = mine
         if abs(mine + sign * intent.qty * unit) <= abs(mine):
-            return self._allow()  # it only brings this instrument toward flat
-        gross = sum((abs(v) for v in exposure.values()), _ZERO)
-        room: list[tuple[Decimal, str]] = []  # largest additional signed exposure s * q * u per rule
-        if cfg.max_gross_notional is not None:
-            room.append((cfg.max_gross_notional - gross + abs(mine) - sign * mine, "gross_notional"))
-        if cfg.max_net_notional is not None:
-            room.append((cfg.max_net_notional - sign * sum(exposure.values(), _ZERO), "net_notional"))
-        if cfg.max_cluster_notional is not None:
-            members = self._cluster_of(portfolio.market, key, list(portfolio.instruments))
-            net = sum((exposure.get(k, _ZERO) for k in members), _ZERO)
-            room.append((cfg.max_cluster_notional - sign * net, "cluster_notional"))
+            metrics["allow"] += 1  # it only brings this instrument toward flat
+            return self._allowed
+        # each rule's room: the largest additional signed exposure s * q * u; the smallest room decides
+        cfg, qty, reason, gross = self._cfg, intent.qty, "", _ZERO
+        for v in exposure.values():
+            gross += abs(v)
+        limit = cfg.max_gross_notional
+        if limit is not None and (cap := (limit - gross + abs(mine) - sign * mine) / unit) < qty:
+            qty, reason = cap, "gross_notional"
+        limit = cfg.max_net_notional
+        if limit is not None:
+            total = _ZERO
+            for v in exposure.values():
+                total += v
+            if (cap := (limit - sign * total) / unit) < qty:
+                qty, reason = cap, "net_notional"
+        limit = cfg.max_cluster_notional
+        if limit is not None:
+            net = _ZERO
+            for k in self._cluster_of(portfolio.market, key, portfolio.instruments):
+                net += exposure.get(k, _ZERO)
+            if (cap := (limit - sign * net) / unit) < qty:
+                qty, reason = cap, "cluster_notional"
         c = self._concentration
-        if c is not None and gross - abs(mine) + abs(mine + sign * intent.qty * unit) >= cfg.concentration_min_gross:
-            room.append((c * (gross - abs(mine)) / (1 - c) - sign * mine, "concentration"))
-        qty, reason = intent.qty, ""
-        for extra, why in room:
-            cap = extra / unit
-            if cap < qty:
-                qty, reason = cap, why
+        if (c is not None and gross - abs(mine) + abs(mine + sign * intent.qty * unit) >= cfg.concentration_min_gross
+                and (cap := (c * (gross - abs(mine)) / (1 - c) - sign * mine) / unit) < qty):
+            qty, reason = cap, "concentration"
         if reason:
-            detail = f"{intent.qty} exceeds the {reason} room ({max(qty, _ZERO)} at {price})"
+            why = f"{intent.qty} exceeds the {reason} room ({max(qty, _ZERO)} at {price})"
             lot = inst.lot_size
             qty = (qty // lot) * lot if qty > 0 else _ZERO
             if not cfg.resize or qty < lot or qty < inst.min_qty or inst.notional(price, qty) < inst.min_notional:
-                return self._reject(reason, detail)
-        if cfg.max_var is not None and portfolio.market is not None:
-            var = self._var_after(portfolio.market, len(portfolio.instruments), exposure, key, sign * qty * unit)
-            if math.isfinite(var) and var > cfg.max_var:
-                return self._reject("var_limit", f"portfolio VaR {var:.2f} over {cfg.max_var}")
+                return self._reject(reason, why)
+        market = portfolio.market
+        if cfg.max_var is not None and market is not None:
+            extra = sign * qty * unit
+            n = len(portfolio.instruments)
+            if not self._var_clear(market, n, exposure, key, mine, mine + extra):
+                var = self._var_after(market, n, exposure, key, extra)
+                if math.isfinite(var) and var > cfg.max_var:
+                    return self._reject("var_limit", f"portfolio VaR {var:.2f} over {cfg.max_var}")
         if reason:
-            return self._resized(reason, qty, f"{intent.qty} cut to {qty} by {reason}")
-        return self._allow()
+            return self._resized(reason, qty, f"{intent.qty} cut to {qty} by {reason}" if detail else "")
+        metrics["allow"] += 1
+        return self._allowed
+
+    def _mult_of(self, inst: Instrument) -> tuple[Instrument, Decimal]:
+        if len(self._mults) > 1024:  # portfolios built afresh with new instrument objects: stay bounded
+            self._mults.clear()
+        m = self._mults[id(inst)] = (inst, inst.contract_multiplier)
+        return m
+
+    def _var_clear(self, market: MarketView, n: int, exposure: dict[str, Decimal], key: str, mine: Decimal,
+                   after: Decimal) -> bool:
+        """True when the VaR after the intent is surely within ``max_var`` without asking the market view.
+
+        With ``key`` the only exposure, ``_var_after`` asks for the VaR of ``float(mine) + float(extra)``
+        units of ``key``; when ``|after| >= |mine|`` (no cancellation) that float is within a few 1e-16 of
+        ``after``, and the port's ``portfolio_var`` is positively homogeneous, so the VaR is ``|after|``
+        times the VaR of one unit on its side (kept per market version) to well within the relative 1e-9
+        by which the estimate must clear the limit. A ``nan`` unit VaR means ``nan`` (never over the
+        limit) for any position. False means: compute it."""
+        if len(exposure) != 1 or abs(after) < abs(mine):
+            return False
+        units = self.unit_vars(market, key, n)
+        unit_var = units[0] if after > 0 else units[1]
+        if unit_var is None:
+            return True
+        return unit_var is not UNKNOWN and abs(after) * unit_var <= self._var_ceiling
 
     def _var_after(self, market: MarketView, n: int, exposure: dict[str, Decimal], key: str, extra: Decimal) -> float:
         cfg = self._cfg

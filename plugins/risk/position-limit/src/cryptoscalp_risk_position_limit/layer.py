@@ -12,22 +12,28 @@ because they might never fill. The intent passes when that worst case stays with
   known) less than its minimum notional, is a rejection.
 
 Reason codes: ``position_limit`` (``max_position`` binds), ``max_long`` / ``max_short`` (the per-side
-limit binds), ``unknown_instrument``. Hot path: no logging, no pydantic objects, O(open orders).
+limit binds), ``unknown_instrument``. Hot path: no logging, no pydantic objects, O(open orders), exact
+``Decimal`` sums; the limits are looked up once per instrument object. ``check_fast`` (the risk stack's
+entry) takes the position and the resting orders from the stack's ``IntentView`` and leaves out the
+detail of a resize.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
 
+import msgspec
+
 from cryptoscalp_core.domain.instrument import Instrument
 from cryptoscalp_core.domain.orders import OrderRequest, OrderSide
-from cryptoscalp_core.ports.risk import PortfolioState, RiskDecision
+from cryptoscalp_core.ports.risk import IntentView, PortfolioState, RiskDecision
 from cryptoscalp_core.risk_layer import CountingRiskLayer
 from cryptoscalp_risk_position_limit.config import PositionLimitConfig, SideLimits
 
 NAME = "position-limit"
 REASONS = ("position_limit", "max_long", "max_short", "unknown_instrument")
 _ZERO = Decimal(0)
+_BUY = OrderSide.BUY
 
 # (limit, reason) per side; a None limit means the side is unbounded.
 SideLimit = tuple[Decimal | None, str]
@@ -60,36 +66,56 @@ class PositionLimitLayer(CountingRiskLayer):
         self._default = _resolve(config, config)
         self._limits = {inst_id: _resolve(o, config) for inst_id, o in config.per_instrument.items()}
         self._resize = config.resize
+        self._by_object: dict[int, tuple[Instrument, str, SideLimit, SideLimit]] = {}  # id(instrument) -> limits
         super().__init__(NAME, REASONS, REASONS[:3])
+        self._allowed = RiskDecision.allow(NAME)
 
     def check(self, intent: OrderRequest, portfolio: PortfolioState) -> RiskDecision:
-        self._metrics["checks"] += 1
-        inst = portfolio.instruments.get(intent.instrument_id)
+        return self.check_fast(intent, portfolio, IntentView.of(intent, portfolio), True)
+
+    def check_fast(self, intent: OrderRequest, portfolio: PortfolioState, view: IntentView,
+                   detail: bool = False) -> RiskDecision:
+        """``check`` given the stack's view; ``detail``: also describe a resize, as ``check`` does."""
+        metrics = self._metrics
+        metrics["checks"] += 1
+        inst = view.instrument
         if inst is None:
             return self._reject("unknown_instrument", intent.instrument_id)
-        if intent.reduce_only:
-            return self._allow()
-        long_limit, short_limit = self._limits.get(inst.id, self._default)
-        limit, reason = long_limit if intent.side is OrderSide.BUY else short_limit
-        if limit is None:
-            return self._allow()
-        # Exposure on the intent's side: positive = a position on that side.
-        exposure = portfolio.position_qty(inst.id) * intent.side.sign
-        for order in portfolio.open_orders.values():
-            request = order.request
-            if (request.instrument_id == inst.id and request.side is intent.side and order.status.is_open
-                    and request.client_order_id != intent.client_order_id):  # a re-check is not extra exposure
-                exposure += request.qty - order.filled_qty
-        worst = exposure + intent.qty
-        if worst <= limit or worst <= 0:  # limits are >= 0, so the second test only documents the rule
-            return self._allow()
+        limits = self._by_object.get(id(inst))
+        if limits is None or limits[0] is not inst:
+            limits = self._limits_of(inst)
+        if limits[1] != intent.instrument_id:  # the view is of the intent's id, the rule of the instrument's
+            view = IntentView.of(msgspec.structs.replace(intent, instrument_id=limits[1]), portfolio)
+        buy = intent.side is _BUY
+        limit, reason = limits[2] if buy else limits[3]
+        if not intent.reduce_only and limit is not None:
+            # Exposure on the intent's side: positive = a position on that side; a resting order of the
+            # intent itself (a re-check) is not extra exposure
+            exposure = view.held * view.unit_sign
+            for remaining in view.resting:
+                exposure += remaining
+            worst = exposure + intent.qty
+            if not (worst <= limit or worst <= _ZERO):  # limits are >= 0: the second test only documents the rule
+                return self._over(intent, portfolio, inst, limit, reason, exposure, worst, detail)
+        metrics["allow"] += 1
+        return self._allowed
+
+    def _limits_of(self, inst: Instrument) -> tuple[Instrument, str, SideLimit, SideLimit]:
+        if len(self._by_object) > 1024:  # portfolios built afresh with new instrument objects: stay bounded
+            self._by_object.clear()
+        key = inst.id
+        found = self._by_object[id(inst)] = (inst, key, *self._limits.get(key, self._default))
+        return found
+
+    def _over(self, intent: OrderRequest, portfolio: PortfolioState, inst: Instrument, limit: Decimal, reason: str,
+              exposure: Decimal, worst: Decimal, detail: bool) -> RiskDecision:
         room = limit - exposure
-        detail = f"worst case {worst} over {reason} {limit} (exposure {exposure})"
+        why = f"worst case {worst} over {reason} {limit} (exposure {exposure})"
         if not self._resize or room <= 0:
-            return self._reject(reason, detail)
+            return self._reject(reason, why)
         qty = (room // inst.lot_size) * inst.lot_size
         price = intent.price or portfolio.mid_prices.get(inst.id) or portfolio.mark_prices.get(inst.id)
         if qty < inst.lot_size or qty < inst.min_qty or (
                 price is not None and price.is_finite() and inst.notional(price, qty) < inst.min_notional):
-            return self._reject(reason, detail + f"; room {room} is not a tradable order")
-        return self._resized(reason, qty, f"{intent.qty} cut to {qty}: " + detail)
+            return self._reject(reason, why + f"; room {room} is not a tradable order")
+        return self._resized(reason, qty, f"{intent.qty} cut to {qty}: " + why if detail else "")

@@ -31,7 +31,7 @@ from collections.abc import Sequence
 from statistics import median
 
 from cryptoscalp_core.domain.orders import Order, OrderRequest, OrderStatus
-from cryptoscalp_core.ports.risk import PortfolioState, ProtectiveAction, ProtectiveKind, RiskDecision
+from cryptoscalp_core.ports.risk import IntentView, PortfolioState, ProtectiveAction, ProtectiveKind, RiskDecision
 from cryptoscalp_core.risk_layer import CountingRiskLayer
 from cryptoscalp_risk_throughput_breaker.config import ThroughputBreakerConfig
 
@@ -62,13 +62,18 @@ class ThroughputBreakerLayer(CountingRiskLayer):
         self._ratio_ns, self._error_ns = int(config.ratio_window_s * _S), int(config.error_window_s * _S)
         self._age_ns = int(config.max_data_age_ms * 1e6) if config.max_data_age_ms else 0
         self._stale: set[str] = set()
+        self._open_any = 0  # the latest time any breaker stays open until
+        self._per_min, self._per_s = config.max_orders_per_min, config.max_orders_per_s
+        self._count_ratio = config.max_cancel_ratio is not None
         super().__init__(NAME, REASONS)
+        self._allowed = RiskDecision.allow(NAME)
         self._metrics.update({f"trip.{b}": 0 for b in BREAKERS})
 
     def _trip(self, breaker: str, ts: int) -> None:
         if self._open_until[breaker] <= ts:
             self._metrics[f"trip.{breaker}"] += 1
         self._open_until[breaker] = ts + self._cooldown
+        self._open_any = max(self._open_until.values())
 
     # -- reports --------------------------------------------------------------------------------------
     def on_order(self, order: Order) -> None:
@@ -99,29 +104,39 @@ class ThroughputBreakerLayer(CountingRiskLayer):
 
     # -- checks ---------------------------------------------------------------------------------------
     def check(self, intent: OrderRequest, portfolio: PortfolioState) -> RiskDecision:
-        self._metrics["checks"] += 1
+        return self.check_fast(intent, portfolio, None)
+
+    def check_fast(self, intent: OrderRequest, portfolio: PortfolioState, view: IntentView | None) -> RiskDecision:
+        """``check``, as the risk stack calls it (the view is not needed here)."""
+        metrics = self._metrics
+        metrics["checks"] += 1
         if intent.reduce_only:
-            return self._allow()
+            metrics["allow"] += 1
+            return self._allowed
         now = portfolio.ts_ns
-        for breaker, until in self._open_until.items():
-            if now < until:
-                return self._reject(breaker, f"{breaker} breaker open until {until}")
+        if now < self._open_any:  # some breaker may be open: find the first, in BREAKERS order
+            for breaker, until in self._open_until.items():
+                if now < until:
+                    return self._reject(breaker, f"{breaker} breaker open until {until}")
         market = portfolio.market
         if self._age_ns and market is not None and intent.instrument_id in portfolio.instruments:
             seen = market.last_recv_ns(intent.instrument_id)
             if now - seen > self._age_ns:
                 return self._reject("stale_market_data", f"newest data {now - seen} ns old")
-        cfg, sent = self._cfg, self._sent
-        _trim(sent, now - 60 * _S)
-        if cfg.max_orders_per_min is not None and len(sent) >= cfg.max_orders_per_min:
+        sent, since = self._sent, now - 60 * _S
+        while sent and sent[0] <= since:
+            sent.popleft()
+        per_min = self._per_min
+        if per_min is not None and len(sent) >= per_min:
             return self._reject("order_rate", f"{len(sent)} orders in the last minute")
-        per_s = cfg.max_orders_per_s
+        per_s = self._per_s
         if per_s is not None and len(sent) >= per_s and sent[-per_s] > now - _S:
             return self._reject("order_rate", f"{per_s} orders in the last second")
         sent.append(now)
-        if cfg.max_cancel_ratio is not None:
+        if self._count_ratio:
             self._ratio_orders.append(now)
-        return self._allow()
+        metrics["allow"] += 1
+        return self._allowed
 
     def protective_actions(self, portfolio: PortfolioState) -> Sequence[ProtectiveAction]:
         market = portfolio.market

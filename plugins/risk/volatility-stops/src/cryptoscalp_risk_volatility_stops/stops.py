@@ -28,10 +28,10 @@ import numpy as np
 
 from cryptoscalp_core.domain.events import EventKind
 from cryptoscalp_core.domain.instrument import Instrument
-from cryptoscalp_core.domain.orders import Fill, OrderRequest
+from cryptoscalp_core.domain.orders import Fill, OrderRequest, OrderSide
 from cryptoscalp_core.domain.positions import Position
 from cryptoscalp_core.ports.market_feed import EventBatch
-from cryptoscalp_core.ports.risk import PortfolioState, ProtectiveAction, ProtectiveKind, RiskDecision
+from cryptoscalp_core.ports.risk import IntentView, PortfolioState, ProtectiveAction, ProtectiveKind, RiskDecision
 from cryptoscalp_core.risk_layer import CountingRiskLayer
 from cryptoscalp_risk_volatility_stops.config import VolatilityStopsConfig
 from cryptoscalp_risk_volatility_stops.triggers import first_trigger
@@ -40,6 +40,7 @@ NAME = "volatility-stops"
 TRIGGERS = ("stop_loss", "take_profit", "trailing_stop", "time_stop")
 REASONS = ("stop_pending", "stop_cooldown")
 _NAN = math.nan
+_SIGNS = {OrderSide.BUY: 1, OrderSide.SELL: -1}  # OrderSide.sign without the property call
 
 
 class _Tracked:
@@ -66,6 +67,7 @@ class VolatilityStopsLayer(CountingRiskLayer):
         self._mult = tuple(_NAN if m is None else m for m in (config.stop_loss, config.take_profit, config.trailing))
         self._now = 0
         super().__init__(NAME, REASONS)
+        self._allowed = RiskDecision.allow(NAME)
         self._metrics.update({f"trip.{t}": 0 for t in TRIGGERS})
 
     # -- state from fills -----------------------------------------------------------------------------
@@ -174,15 +176,19 @@ class VolatilityStopsLayer(CountingRiskLayer):
 
     # -- RiskLayer ------------------------------------------------------------------------------------
     def check(self, intent: OrderRequest, portfolio: PortfolioState) -> RiskDecision:
-        self._metrics["checks"] += 1
-        t = self._tracked.get(intent.instrument_id)
-        if t is None or intent.reduce_only:
-            return self._allow()
-        held = t.position.qty
-        sign = intent.side.sign
-        if t.trigger and held and (held > 0) == (sign > 0):
-            return self._reject("stop_pending", f"{t.trigger} exit pending on {held}")
-        if t.cooldown_side == sign and portfolio.ts_ns < t.cooldown_until and held * sign >= 0:
-            return self._reject("stop_cooldown", f"re-entry after a stop before {t.cooldown_until}")
-        return self._allow()
+        return self.check_fast(intent, portfolio, None)
 
+    def check_fast(self, intent: OrderRequest, portfolio: PortfolioState, view: IntentView | None) -> RiskDecision:
+        """``check``, as the risk stack calls it (the view is not needed here)."""
+        metrics = self._metrics
+        metrics["checks"] += 1
+        t = self._tracked.get(intent.instrument_id)
+        if t is not None and not intent.reduce_only:
+            held = t.position.qty
+            sign = _SIGNS[intent.side]
+            if t.trigger and held and (held > 0) == (sign > 0):
+                return self._reject("stop_pending", f"{t.trigger} exit pending on {held}")
+            if t.cooldown_side == sign and portfolio.ts_ns < t.cooldown_until and held * sign >= 0:
+                return self._reject("stop_cooldown", f"re-entry after a stop before {t.cooldown_until}")
+        metrics["allow"] += 1
+        return self._allowed

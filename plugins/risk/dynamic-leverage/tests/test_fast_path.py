@@ -1,0 +1,58 @@
+"""``check_fast`` (the risk stack's entry) decides as ``check``, and keeping the allowed leverage per
+market version (through the view's memo) decides as recomputing it on every check."""
+
+from __future__ import annotations
+
+import numpy as np
+from cryptoscalp_risk_dynamic_leverage.config import DynamicLeverageConfig
+from cryptoscalp_risk_dynamic_leverage.sizing import DynamicLeverageLayer
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cryptoscalp_core.domain.events import EventKind, empty
+from cryptoscalp_core.domain.orders import OrderRequest
+from cryptoscalp_core.engine.market_view import MarketView
+from cryptoscalp_core.ports.market_feed import EventBatch
+from cryptoscalp_core.ports.risk import IntentView, PortfolioState, RiskAction, RiskDecision
+from cryptoscalp_core.testing.conformance import sample_instruments, scenarios
+
+INSTRUMENTS = sample_instruments()
+
+
+def _same(got: RiskDecision, want: RiskDecision) -> None:
+    assert (got.action, got.reason, got.qty) == (want.action, want.reason, want.qty)
+    assert got.detail == want.detail or got.action is RiskAction.RESIZE
+
+
+@settings(max_examples=300, deadline=None)
+@given(scenarios(INSTRUMENTS), st.floats(0.01, 20), st.none() | st.floats(0.05, 5), st.booleans())
+def test_fast_check_matches_check(scenario: tuple[OrderRequest, PortfolioState], leverage: float,
+                                  target: float | None, resize: bool) -> None:
+    intent, pf = scenario
+    cfg = DynamicLeverageConfig(max_leverage=leverage, target_vol_annual=target, resize=resize)
+    fast, plain = DynamicLeverageLayer(cfg, INSTRUMENTS), DynamicLeverageLayer(cfg, INSTRUMENTS)
+    _same(fast.check_fast(intent, pf, IntentView.of(intent, pf)), plain.check(intent, pf))
+    assert dict(fast.metrics) == dict(plain.metrics)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(scenarios(INSTRUMENTS[:1]), min_size=2, max_size=10), st.integers(0, 2**32 - 1),
+       st.floats(1e-5, 1e-2), st.floats(0.05, 5))
+def test_leverage_kept_per_version(steps: list[tuple[OrderRequest, PortfolioState]], seed: int, sigma: float,
+                                   target: float) -> None:
+    """Bars close between checks: a layer that has seen every version decides as a fresh one."""
+    rng = np.random.default_rng(seed)
+    view, t, price = MarketView(INSTRUMENTS[:1]), 0, 100.0
+    cfg = DynamicLeverageConfig(max_leverage=5, target_vol_annual=target)
+    kept = DynamicLeverageLayer(cfg, INSTRUMENTS)
+    for intent, pf in steps:
+        n = int(rng.integers(1, 40))
+        rows = empty(EventKind.TRADE, n)
+        rows["ts_event"] = rows["ts_recv"] = t + np.arange(n, dtype=np.int64) * 300_000_000
+        t += n * 300_000_000
+        rows["price"] = price * np.exp(np.cumsum(rng.normal(0, sigma, n)))
+        price = float(rows["price"][-1])
+        view.observe(EventBatch(EventKind.TRADE, rows))
+        pf.market = view
+        fresh = DynamicLeverageLayer(cfg, INSTRUMENTS)
+        _same(kept.check_fast(intent, pf, IntentView.of(intent, pf)), fresh.check(intent, pf))
