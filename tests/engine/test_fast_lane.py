@@ -209,12 +209,18 @@ def test_lane_takes_the_decisions_of_a_plain_crossover(tmp_path: Path) -> None:
 def test_long_runs_are_written_in_parts_in_order() -> None:
     """The final flush writes a long run's lane orders in parts of ``flush_every`` rows, keeping their
     order, and splits a block larger than a part."""
+    from cryptoscalp_core.domain.instrument import Instrument
     from cryptoscalp_core.engine.lane_records import LaneBlock, LaneContext
     from cryptoscalp_core.engine.recorder import _parts
 
-    context = LaneContext((), None)
-    rows = np.arange(70 * 13, dtype=np.int64).reshape(70, 13)
-    items: list[Any] = ["a", LaneBlock([rows[:50]], "p", context), "b", LaneBlock([rows[50:]], "p", context), "c"]
+    instrument = Instrument("test", "BTCUSDT", Decimal("0.1"), Decimal("0.001"))
+    context = LaneContext((instrument,), None)
+    rows = np.zeros((70, 14), dtype=np.int64)
+    rows[:, 0] = np.arange(70)
+    rows[:, 2], rows[:, 3] = np.where(np.arange(70) % 2, 1, -1), 3  # alternating buys and sells of 3 lots
+    start = (Decimal("0.003"),)
+    items: list[Any] = ["a", LaneBlock([rows[:50]], "p", context, start), "b",
+                        LaneBlock([rows[50:]], "p", context, start), "c"]
     parts = list(_parts(items, 16))
     sizes = [sum(len(x) if isinstance(x, LaneBlock) else 1 for x in part) for part in parts]
     assert all(size <= 16 for size in sizes) and sum(sizes) == 73
@@ -223,3 +229,8 @@ def test_long_runs_are_written_in_parts_in_order() -> None:
         for x in part:
             flat.extend(x.orders[:, 0].tolist() if isinstance(x, LaneBlock) else [x])
     assert flat == ["a", *rows[:50, 0].tolist(), "b", *rows[50:, 0].tolist(), "c"]
+    # a split block's parts start where the previous part's fills left the position
+    whole = LaneBlock([rows[:50]], "p", context, start)
+    pieces = whole.split(16)
+    assert [q for piece in pieces for q in piece.request_qtys()[0]] == whole.request_qtys()[0]
+    assert pieces[-1].request_qtys()[1] == whole.request_qtys()[1]

@@ -16,14 +16,15 @@ When the lane is used (all must hold, checked per batch):
 * entry and response latencies are constant;
 * the batch holds trades and every instrument is trade-only so far (no book, quote or mark seen, no
   funding time announced);
-* nothing is in flight: no order, cancel or report pending, no open order;
+* nothing is in flight: no order, cancel or report pending, no open order (inside the lane, one order
+  at a time may be in flight, and cancelled when the next decision's target is what is already held);
 * every position can be expressed exactly in ticks and lots (an entry price on the grid, no funding).
 
 The lane stops at the last decision point where nothing was in flight whenever it meets something it
-does not model (a second order in flight, a rejection, a reduce-only cap, scaling into a position, a
-margin or liquidation test too close to call in floats); the general path continues from there and the
-lane takes over again at the next quiet decision point. Orders and fills become objects only when the
-run's results are written (:class:`LaneBlock`).
+does not model (a second order in flight, a cancel after the venue finished the order, a rejection, a
+reduce-only cap, scaling into a position, a margin or liquidation test too close to call in floats); the
+general path continues from there and the lane takes over again at the next quiet decision point.
+Orders and fills become objects only when the run's results are written (:class:`LaneBlock`).
 """
 
 from __future__ import annotations
@@ -193,6 +194,12 @@ class TakerFastLane:
     def _export(self, d: dict[str, Any], batch: EventBatch, row: int) -> None:
         engine, venue = self.engine, self.engine.venue
         account, before = venue.account, self._imported
+        block = None
+        held: tuple[Decimal, ...] = ()
+        if d["n_orders"]:
+            start = tuple(engine.portfolio.positions[inst.id].qty for inst in engine.instruments)
+            block = LaneBlock([self.lane.orders[:d["n_orders"]].copy()], engine._prefix, self.context, start)
+            held = block.request_qtys()[1]  # the positions' Decimals, exponent included, as fills make them
         for i, inst in enumerate(engine.instruments):
             last = d["last"][i]
             venue.markets[i].last_trade = last
@@ -202,7 +209,7 @@ class TakerFastLane:
                 continue
             lots = d["lots"][i]
             for pos in (account.positions[inst.id], engine.portfolio.positions[inst.id]):
-                pos.qty = inst.lots_to_qty(lots) if lots >= 0 else -inst.lots_to_qty(-lots)
+                pos.qty = held[i]
                 pos.avg_entry_price = inst.ticks_to_price(d["avg"][i]) if lots else Decimal(0)
                 pos.realised_pnl = Decimal(d["realised"][i]).scaleb(-self.money_dec)
                 pos.fees = Decimal(d["fees"][i]).scaleb(-self.money_dec)
@@ -220,17 +227,18 @@ class TakerFastLane:
         stats.fills += d["fills"]
         stats.taker_fills += d["fills"]
         stats.late_arrivals += d["late"]
+        stats.cancels += d["cancels"]
+        stats.cancels_too_late += d["too_late"]
         engine._sequence = d["cids"]
         engine.stats.decisions += d["decisions"]
         engine.stats.orders_sent += d["orders"]
         self.decisions += d["decisions"]
-        if d["n_orders"]:
-            block = LaneBlock([self.lane.orders[:d["n_orders"]].copy()], engine._prefix, self.context)
+        if block is not None:
             engine.recorder.lane_block(block)
             log = engine.portfolio.fills
-            if not (log and isinstance(log[-1], LaneBlock) and log[-1] is not block and log[-1].absorb(
-                    LaneBlock(list(block.parts), block.prefix, block.context))):
-                log.append(LaneBlock(list(block.parts), block.prefix, block.context))
+            copy = LaneBlock(list(block.parts), block.prefix, block.context, block.start)
+            if not (log and isinstance(log[-1], LaneBlock) and log[-1].absorb(copy)):
+                log.append(copy)
         engine.sampler.append_lane(self.lane.sample_ts[:d["n_samples"]], self.lane.samples[:d["n_samples"]],
                                    d["s_next"], d["s_last"])
         if row > 0:

@@ -2,10 +2,11 @@
 
 A :class:`LaneBlock` holds one lane call's completed orders as rows of
 ``cryptoscalp_speedups.taker_lane.ORDER_COLUMNS``. Every one is a market IOC order that was acknowledged
-and then filled whole by one taker fill, so its stored life is always three states (pending new, new,
-filled) and one fill. :meth:`LaneBlock.store_columns` gives the store's columns for them directly;
-:meth:`LaneBlock.fills` and :meth:`LaneBlock.lives` build the domain objects (the run summary needs the
-fills; a store without the columnar import needs both). The property test of the lane compares the
+and then either filled whole by one taker fill or cancelled before any trade reached it, so its stored
+life is always three states (pending new, new, filled or cancelled) and one fill or none.
+:meth:`LaneBlock.store_columns` gives the store's columns for them directly; :meth:`LaneBlock.fills`
+and :meth:`LaneBlock.lives` build the domain objects (the run summary needs the fills; a store without
+the columnar import needs both). The property test of the lane compares the
 stored rows with the general path's, text for text.
 """
 
@@ -29,6 +30,7 @@ from cryptoscalp_core.domain.orders import (
     OrderType,
     TimeInForce,
     accept,
+    cancel,
     fill,
 )
 from cryptoscalp_core.storage.bulk import Columns, OrderLife
@@ -89,6 +91,7 @@ class LaneBlock:
     parts: list[npt.NDArray[np.int64]]  # rows of TakerLane ORDER_COLUMNS, in order
     prefix: str
     context: LaneContext
+    start: tuple[Decimal, ...]  # the known position of each instrument before the first order
     _fills: list[Fill] | None = None
     _columns: tuple[str, tuple[Columns, Columns, Columns]] | None = None
 
@@ -106,7 +109,29 @@ class LaneBlock:
         orders = self.orders
         if len(orders) <= size:
             return [self]
-        return [LaneBlock([orders[i:i + size]], self.prefix, self.context) for i in range(0, len(orders), size)]
+        out: list[LaneBlock] = []
+        held = list(self.start)
+        for i in range(0, len(orders), size):
+            out.append(LaneBlock([orders[i:i + size]], self.prefix, self.context, tuple(held)))
+            held = list(out[-1].request_qtys()[1])
+        return out
+
+    def request_qtys(self) -> tuple[list[Decimal], tuple[Decimal, ...]]:
+        """Each order's quantity as the engine's intent builder computes it (``abs(lot_size * target -
+        position)`` in Decimal, whose exponent the store keeps in the text), and the positions after the
+        block's fills, added fill by fill as :class:`~cryptoscalp_core.domain.positions.Position` does."""
+        ctx = self.context
+        held = list(self.start)
+        out: list[Decimal] = []
+        for inst, sign, lots, cancelled in self.orders[:, [1, 2, 3, 13]].tolist():
+            instrument = ctx.instruments[inst]
+            current = held[inst]
+            target = instrument.lot_size * (_lots(instrument, current) + sign * lots)
+            out.append(abs(target - current))
+            if not cancelled:
+                size = ctx.qty(inst, lots)
+                held[inst] = _exact.add(current, size if sign > 0 else _exact.neg(size))
+        return out, tuple(held)
 
     def absorb(self, other: LaneBlock) -> bool:
         """Append ``other``'s orders when nothing was built from either yet (consecutive lane calls with
@@ -131,41 +156,51 @@ class LaneBlock:
         ids = [ctx.instruments[i].id for i in inst]
         sides = [OrderSide.BUY.value if s > 0 else OrderSide.SELL.value for s in sign]
         qty = [ctx.qty(i, q) for i, q in zip(inst, lots, strict=True)]
-        filled = [ctx.filled(i, t, q) for i, t, q in zip(inst, ticks, lots, strict=True)]
+        requested = self.request_qtys()[0]
+        cancelled = o[:, 13].tolist()
+        unfilled = (_ZERO, _ZERO, _ZERO, _ZERO)
+        filled = [unfilled if c else ctx.filled(i, t, q)
+                  for i, t, q, c in zip(inst, ticks, lots, cancelled, strict=True)]
         vids = [f"S{a}" for a in o[:, 7].tolist()]
-        ack_at, fill_at = o[:, 8].tolist(), o[:, 12].tolist()
-        done = {"status": [OrderStatus.FILLED.value] * n, "filled_qty": [f[0] for f in filled],
+        ack_at, end_at = o[:, 8].tolist(), o[:, 12].tolist()
+        final = [OrderStatus.CANCELED.value if c else OrderStatus.FILLED.value for c in cancelled]
+        done = {"status": final, "filled_qty": [f[0] for f in filled],
                 "avg_fill_price": [f[1] for f in filled], "fees": [f[2] for f in filled], "venue_order_id": vids,
-                "reason": [""] * n, "status_before_cancel": [None] * n, "ts_updated": fill_at,
+                "reason": [""] * n, "status_before_cancel": [None] * n, "ts_updated": end_at,
                 "filled_notional": [f[3] for f in filled]}
         orders = {"run_id": [run_id] * n, "client_order_id": cids, "instrument_id": ids, "side": sides,
-                  "order_type": [OrderType.MARKET.value] * n, "qty": qty, "price": [None] * n,
+                  "order_type": [OrderType.MARKET.value] * n, "qty": requested, "price": [None] * n,
                   "time_in_force": [TimeInForce.IOC.value] * n, "reduce_only": [bool(r) for r in o[:, 4].tolist()],
                   "ts_created": o[:, 5].tolist(), **done}
-        # each order's three states, in the order the general path stores them: pending, new, filled
+        # each order's three states, in the order the general path stores them: pending, new, filled or
+        # cancelled
         states: Columns = {"run_id": [run_id] * (3 * n), "client_order_id": [c for c in cids for _ in range(3)]}
-        unfilled = {"filled_qty": _ZERO, "avg_fill_price": _ZERO, "fees": _ZERO, "reason": "",
-                    "status_before_cancel": None, "filled_notional": _ZERO}
+        before = {"filled_qty": _ZERO, "avg_fill_price": _ZERO, "fees": _ZERO, "reason": "",
+                  "status_before_cancel": None, "filled_notional": _ZERO}
         for key, values in done.items():
             if key == "status":
-                states[key] = [v for _ in range(n) for v in (OrderStatus.PENDING_NEW.value, OrderStatus.NEW.value,
-                                                             OrderStatus.FILLED.value)]
+                states[key] = [v for last in final for v in (OrderStatus.PENDING_NEW.value, OrderStatus.NEW.value,
+                                                              last)]
             elif key == "venue_order_id":
                 states[key] = [v for vid in vids for v in ("", vid, vid)]
             elif key == "ts_updated":
-                states[key] = [v for a, f in zip(ack_at, fill_at, strict=True) for v in (0, a, f)]
+                states[key] = [v for a, f in zip(ack_at, end_at, strict=True) for v in (0, a, f)]
             else:
-                states[key] = [v for last in values for v in (unfilled[key], unfilled[key], last)]
-        fills = {"run_id": [run_id] * n, "client_order_id": cids, "instrument_id": ids, "side": sides,
-                 "price": [ctx.price(i, t) for i, t in zip(inst, ticks, strict=True)], "qty": qty,
-                 "fee": [ctx.fee(i, t, q) for i, t, q in zip(inst, ticks, lots, strict=True)],
-                 "fee_asset": [ctx.instruments[i].quote for i in inst], "is_maker": [False] * n,
-                 "trade_id": [f"T{x}" for x in o[:, 9].tolist()], "venue_order_id": vids,
-                 "ts_event": o[:, 11].tolist(), "ts_recv": fill_at}
+                states[key] = [v for last in values for v in (before[key], before[key], last)]
+        keep = [j for j, c in enumerate(cancelled) if not c]
+        fill_ts, trade_ids = o[:, 11].tolist(), o[:, 9].tolist()
+        fills = {"run_id": [run_id] * len(keep), "client_order_id": [cids[j] for j in keep],
+                 "instrument_id": [ids[j] for j in keep], "side": [sides[j] for j in keep],
+                 "price": [ctx.price(inst[j], ticks[j]) for j in keep], "qty": [qty[j] for j in keep],
+                 "fee": [ctx.fee(inst[j], ticks[j], lots[j]) for j in keep],
+                 "fee_asset": [ctx.instruments[inst[j]].quote for j in keep], "is_maker": [False] * len(keep),
+                 "trade_id": [f"T{trade_ids[j]}" for j in keep], "venue_order_id": [vids[j] for j in keep],
+                 "ts_event": [fill_ts[j] for j in keep], "ts_recv": [end_at[j] for j in keep]}
         self._columns = (run_id, (orders, states, fills))
         return orders, states, fills
 
     def fills(self) -> list[Fill]:
+        """The fills of the filled orders (a cancelled order has none), in order."""
         if self._fills is not None:
             return self._fills
         ctx, o = self.context, self.orders
@@ -175,22 +210,32 @@ class LaneBlock:
                  side=OrderSide.BUY if s > 0 else OrderSide.SELL, price=ctx.price(i, t), qty=ctx.qty(i, q),
                  fee=ctx.fee(i, t, q), fee_asset=ctx.instruments[i].quote, is_maker=False, trade_id=f"T{tid}",
                  venue_order_id=f"S{vid}", ts_event=ts_event, ts_recv=ts_recv)
-            for cid, i, s, q, t, tid, vid, ts_event, ts_recv in zip(
+            for cid, i, s, q, t, tid, vid, ts_event, ts_recv, cancelled in zip(
                 cids, inst, sign, lots, ticks, o[:, 9].tolist(), o[:, 7].tolist(), o[:, 11].tolist(),
-                o[:, 12].tolist(), strict=True)]
+                o[:, 12].tolist(), o[:, 13].tolist(), strict=True) if not cancelled]
         return self._fills
 
     def lives(self) -> list[OrderLife]:
         """Each order's request and states, through the domain's own state machine."""
+        ctx, o = self.context, self.orders
+        cids, inst, sign, _, _ = self._fields()
+        executions = iter(self.fills())
         out: list[OrderLife] = []
-        for execution, (reduce, created, ack_at) in zip(self.fills(), self.orders[:, [4, 5, 8]].tolist(),
-                                                         strict=True):
-            request = OrderRequest(client_order_id=execution.client_order_id, instrument_id=execution.instrument_id,
-                                   side=execution.side, type=OrderType.MARKET, qty=execution.qty,
-                                   time_in_force=TimeInForce.IOC, reduce_only=bool(reduce), ts_created=created)
-            accepted = accept(Order(request=request, ts_updated=created), execution.venue_order_id, ack_at)
-            out.append(OrderLife(request, [Order(request=request), accepted, fill(accepted, execution)]))
+        for cid, i, s, qty, (reduce, created, ack_id, ack_at, end_at, cancelled) in zip(
+                cids, inst, sign, self.request_qtys()[0], o[:, [4, 5, 7, 8, 12, 13]].tolist(), strict=True):
+            request = OrderRequest(client_order_id=cid, instrument_id=ctx.instruments[i].id,
+                                   side=OrderSide.BUY if s > 0 else OrderSide.SELL, type=OrderType.MARKET,
+                                   qty=qty, time_in_force=TimeInForce.IOC, reduce_only=bool(reduce),
+                                   ts_created=created)
+            accepted = accept(Order(request=request, ts_updated=created), f"S{ack_id}", ack_at)
+            last = cancel(accepted, end_at, "") if cancelled else fill(accepted, next(executions))
+            out.append(OrderLife(request, [Order(request=request), accepted, last]))
         return out
+
+
+def _lots(instrument: Any, qty: Decimal) -> int:
+    lots = instrument.qty_to_lots(abs(qty)) if qty else 0
+    return int(lots if qty >= 0 else -lots)
 
 
 def _expand(items: list[Any], kind: type, pick: str) -> list[Any]:

@@ -43,10 +43,15 @@ cdef struct State:
     int64_t balance        # venue balance, 10**-K units
     int64_t now, ids, entry_last, resp_last, reply_now, reply_at, cids
     int64_t orders, fills, late, decisions
-    int stage              # 0 nothing in flight, 1 sent, 2 accepted waiting for a trade, 3 filled
+    # 0 nothing in flight, 1 sent, 2 accepted waiting for a trade, 3 filled and 4 cancelled (report on its
+    # way), 5 the strategy has the final report but a cancel that will come too late is still on its way
+    int stage
     int o_inst, o_sign, o_reduce
     int64_t o_lots, o_arrival, o_ack_deliv, o_fill_deliv
     int o_ack_done
+    int o_cancel           # 1 while a cancel of the order is on its way to the venue
+    int64_t o_cancel_arrival
+    int64_t cancels, too_late
     int64_t s_next
     double s_last
     Py_ssize_t n_orders, n_samples
@@ -83,7 +88,7 @@ cdef class TakerLane:
     cdef double lev, mmr
     cdef int liquidation
     cdef int64_t entry_ns, resp_ns, step_ns
-    cdef public object orders     # int64 array (capacity, 13): see ORDER_COLUMNS
+    cdef public object orders     # int64 array (capacity, 14): see ORDER_COLUMNS
     cdef public object samples    # float64 array (capacity, 5): price, qty, base, avg, mult
     cdef public object sample_ts  # int64 array (capacity,): the grid points
 
@@ -115,7 +120,7 @@ cdef class TakerLane:
             self.bound[i] = max(<double>self.scale_r[i], <double>self.rate_num[i] * self.scale_f[i])
         self.lev, self.mmr, self.liquidation = leverage, mmr, liquidation
         self.entry_ns, self.resp_ns, self.step_ns = entry_ns, resp_ns, step_ns
-        self.orders = np.zeros((0, 13), dtype=np.int64)
+        self.orders = np.zeros((0, 14), dtype=np.int64)
         self.samples = np.zeros((0, 5), dtype=np.float64)
         self.sample_ts = np.zeros(0, dtype=np.int64)
 
@@ -136,7 +141,8 @@ cdef class TakerLane:
         self.st.cids = s["cids"]
         self.st.s_next, self.st.s_last = s["s_next"], s["s_last"]
         self.st.orders = self.st.fills = self.st.late = self.st.decisions = 0
-        self.st.stage = 0
+        self.st.cancels = self.st.too_late = 0
+        self.st.stage = self.st.o_cancel = 0
         self.st.n_orders = self.st.n_samples = 0
 
     def dump(self):
@@ -151,6 +157,7 @@ cdef class TakerLane:
                 "entry_last": s.entry_last, "resp_last": s.resp_last, "reply_now": s.reply_now,
                 "reply_at": s.reply_at, "cids": s.cids, "s_next": s.s_next, "s_last": s.s_last,
                 "orders": s.orders, "fills": s.fills, "late": s.late, "decisions": s.decisions,
+                "cancels": s.cancels, "too_late": s.too_late,
                 "n_orders": s.n_orders, "n_samples": s.n_samples}
 
     # -- the run -----------------------------------------------------------------------------------------
@@ -169,6 +176,7 @@ cdef class TakerLane:
         self._reserve(nd - k0 + 1, n - row0, ts_recv, row0, sample)
         out_o, out_s, out_t = self.orders, self.samples, self.sample_ts
         self.st.orders = self.st.fills = self.st.late = self.st.decisions = 0
+        self.st.cancels = self.st.too_late = 0
         self.st.n_orders = self.st.n_samples = 0
         self.ck = self.st
         r = row0
@@ -200,7 +208,7 @@ cdef class TakerLane:
                        bint sample):
         cdef Py_ssize_t grid = 0
         if self.orders.shape[0] < decisions:
-            self.orders = np.zeros((decisions, 13), dtype=np.int64)
+            self.orders = np.zeros((decisions, 14), dtype=np.int64)
         if sample and rows > 0 and self.step_ns > 0:
             grid = (ts_recv[row0 + rows - 1] - min(ts_recv[row0], self.st.s_next if self.st.s_next >= 0
                                                     else ts_recv[row0])) // self.step_ns + 2
@@ -215,10 +223,19 @@ cdef class TakerLane:
         cdef Py_ssize_t j
         s.decisions += 1
         s.cids += 1
-        if s.stage != 0:
-            return 1  # an order in flight: the engine would cancel it first
         known = s.k[i].lots
         delta = target - known
+        if s.stage != 0:
+            # The engine cancels the instrument's open order (the venue refuses a second cancel while one
+            # is on its way), then orders target - known: modelled while that is nothing, so that one
+            # order at most is ever in flight.
+            if s.o_inst == i and s.stage <= 4 and not s.o_cancel:
+                if s.stage >= 3:
+                    return 1  # a cancel after the venue finished the order: not modelled
+                s.o_cancel = 1
+                s.o_cancel_arrival = max(t + self.entry_ns, s.entry_last)
+                s.entry_last = s.o_cancel_arrival
+            return 0 if delta == 0 else 1
         if delta == 0:
             return 0
         lots = delta if delta > 0 else -delta
@@ -231,6 +248,7 @@ cdef class TakerLane:
         j = s.n_orders
         out[j, 0], out[j, 1], out[j, 2], out[j, 3] = s.cids, i, s.o_sign, lots
         out[j, 4], out[j, 5] = reduce, t
+        out[j, 13] = 0
         s.n_orders += 1
         return 0
 
@@ -247,9 +265,10 @@ cdef class TakerLane:
         cdef State* s = &self.st
         if s.stage >= 2 and not s.o_ack_done and (s.o_ack_deliv <= t if inclusive else s.o_ack_deliv < t):
             s.o_ack_done = 1
-        if s.stage == 3 and (s.o_fill_deliv <= t if inclusive else s.o_fill_deliv < t):
-            s.k[s.o_inst] = s.v[s.o_inst]
-            s.stage = 0
+        if (s.stage == 3 or s.stage == 4) and (s.o_fill_deliv <= t if inclusive else s.o_fill_deliv < t):
+            if s.stage == 3:
+                s.k[s.o_inst] = s.v[s.o_inst]
+            s.stage = 5 if s.o_cancel else 0
 
     cdef int _arrive(self, int64_t[:, ::1] out):
         cdef State* s = &self.st
@@ -286,6 +305,28 @@ cdef class TakerLane:
         out[s.n_orders - 1, 7] = s.ids
         out[s.n_orders - 1, 8] = s.o_ack_deliv
         s.stage = 2
+        return self._liquidation_check()
+
+    cdef int _cancel_arrives(self, int64_t[:, ::1] out):
+        """The cancel reaches the venue: the order, if still waiting for a trade, ends CANCELED (its report
+        at the next response draw); a filled one is a cancel too late."""
+        cdef State* s = &self.st
+        cdef Py_ssize_t j = s.n_orders - 1
+        if s.o_cancel_arrival < s.now:
+            s.late += 1
+        if s.o_cancel_arrival > s.now:
+            s.now = s.o_cancel_arrival
+        s.o_cancel = 0
+        if s.stage == 2:
+            s.cancels += 1
+            s.o_fill_deliv = self._reply()  # the CANCELED report travels like a fill's
+            out[j, 13] = 1
+            out[j, 12] = s.o_fill_deliv
+            s.stage = 4
+        else:  # filled already (stage 3, or 5 once its report was delivered)
+            s.too_late += 1
+            if s.stage == 5:
+                s.stage = 0
         return self._liquidation_check()
 
     cdef (double, double) _valuation(self):
@@ -370,6 +411,10 @@ cdef class TakerLane:
             why = self._arrive(out_o)
             if why:
                 return why
+        if s.o_cancel and s.o_cancel_arrival <= te:
+            why = self._cancel_arrives(out_o)
+            if why:
+                return why
         if te > s.now:
             s.now = te
         s.last[i] = p
@@ -416,4 +461,4 @@ _REASONS = ("", "order_in_flight", "venue_would_reject", "margin_close", "liquid
             "scale_in", "number_range")
 
 ORDER_COLUMNS = ("cid_seq", "inst", "sign", "lots", "reduce_only", "ts_created", "arrival", "ack_id",
-                 "ack_delivery", "fill_id", "fill_ticks", "fill_ts", "fill_delivery")
+                 "ack_delivery", "fill_id", "fill_ticks", "fill_ts", "fill_delivery", "cancelled")
