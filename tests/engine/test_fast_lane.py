@@ -234,3 +234,9 @@ def test_long_runs_are_written_in_parts_in_order() -> None:
     pieces = whole.split(16)
     assert [q for piece in pieces for q in piece.request_qtys()[0]] == whole.request_qtys()[0]
     assert pieces[-1].request_qtys()[1] == whole.request_qtys()[1]
+    # the shortcut for the final positions gives the same Decimals, exponent included
+    for sizes in ([3, 10, 1], [10, 10], [7]):
+        rows[:, 3] = np.resize(sizes, 70)
+        for begin in (Decimal(0), Decimal("0.003"), Decimal("-0.01"), Decimal("0.0030")):
+            block = LaneBlock([rows.copy()], "p", context, (begin,))
+            assert [str(q) for q in block.positions_after()] == [str(q) for q in block.request_qtys()[1]]

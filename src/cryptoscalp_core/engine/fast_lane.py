@@ -199,7 +199,7 @@ class TakerFastLane:
         if d["n_orders"]:
             start = tuple(engine.portfolio.positions[inst.id].qty for inst in engine.instruments)
             block = LaneBlock([self.lane.orders[:d["n_orders"]].copy()], engine._prefix, self.context, start)
-            held = block.request_qtys()[1]  # the positions' Decimals, exponent included, as fills make them
+            held = block.positions_after()  # the positions' Decimals, exponent included, as fills make them
         for i, inst in enumerate(engine.instruments):
             last = d["last"][i]
             venue.markets[i].last_trade = last

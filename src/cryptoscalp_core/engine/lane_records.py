@@ -133,6 +133,23 @@ class LaneBlock:
                 held[inst] = _exact.add(current, size if sign > 0 else _exact.neg(size))
         return out, tuple(held)
 
+    def positions_after(self) -> tuple[Decimal, ...]:
+        """The positions after the block's fills, as :meth:`request_qtys` finds them, without a Decimal
+        addition per fill: an exact sum has the value of the lots and the smallest exponent of its terms."""
+        ctx, o = self.context, self.orders
+        held = list(self.start)
+        filled = o[o[:, 13] == 0]
+        for inst in range(len(held)):
+            mine = filled[filled[:, 1] == inst]
+            if not len(mine):
+                continue
+            instrument, start = ctx.instruments[inst], held[inst]
+            sizes = np.unique(mine[:, 3]).tolist()
+            exponent = min([_exponent(start)] + [_exponent(ctx.qty(inst, lots)) for lots in sizes])
+            lots = _lots(instrument, start) + int((mine[:, 2] * mine[:, 3]).sum())
+            held[inst] = (instrument.lot_size * lots).quantize(Decimal((0, (1,), exponent)), context=_exact.EXACT)
+        return tuple(held)
+
     def absorb(self, other: LaneBlock) -> bool:
         """Append ``other``'s orders when nothing was built from either yet (consecutive lane calls with
         no general-path order between them make one block); ``False`` when it cannot."""
@@ -231,6 +248,12 @@ class LaneBlock:
             last = cancel(accepted, end_at, "") if cancelled else fill(accepted, next(executions))
             out.append(OrderLife(request, [Order(request=request), accepted, last]))
         return out
+
+
+def _exponent(value: Decimal) -> int:
+    exponent = value.as_tuple().exponent
+    assert isinstance(exponent, int)  # finite
+    return exponent
 
 
 def _lots(instrument: Any, qty: Decimal) -> int:
