@@ -23,6 +23,9 @@ from libc.math cimport isfinite
 from libc.stdint cimport INT64_MAX, int64_t, uint64_t
 
 from cryptoscalp_speedups.book cimport BookDeltaRow, L2Book
+# the decimal-text reader is shared with the raw-frame scanners
+from cryptoscalp_speedups.decimaltext cimport Dec
+from cryptoscalp_speedups.decimaltext cimport read_decimal as _read_decimal
 
 from decimal import Decimal, InvalidOperation
 
@@ -107,89 +110,6 @@ class LevelError(ValueError):
     @property
     def reason(self) -> str:
         return self.args[0]
-
-
-cdef struct Dec:
-    uint64_t digits   # significant digits as an integer
-    int exp10         # value = digits * 10**exp10
-    bint negative
-
-
-cdef inline bint _word(const char* s, Py_ssize_t n, const char* word, Py_ssize_t wn) noexcept nogil:
-    cdef Py_ssize_t i
-    if n != wn:
-        return False
-    for i in range(n):
-        if (s[i] | 0x20) != word[i]:
-            return False
-    return True
-
-
-cdef int _read_decimal(const char* s, Py_ssize_t n, Dec* out) noexcept nogil:
-    """Plain decimal text (optional sign, digits, optional point and digits, optional exponent) with at
-    most 18 significant digits (else ``TOO_PRECISE``, the syntax still checked)."""
-    cdef Py_ssize_t i = 0
-    cdef uint64_t digits = 0
-    cdef int exp10 = 0, zeros = 0, expo = 0, exp_sign = 1, ndig = 0, sig = 0
-    cdef bint frac = False, neg = False
-    cdef char c
-    if n > 0 and (s[0] == c'-' or s[0] == c'+'):
-        neg = s[0] == c'-'
-        i = 1
-    out.negative = neg
-    if _word(s + i, n - i, b"nan", 3) or _word(s + i, n - i, b"inf", 3) \
-            or _word(s + i, n - i, b"infinity", 8):
-        return NON_FINITE
-    while i < n:
-        c = s[i]
-        if c'0' <= c <= c'9':
-            ndig += 1
-            if c == c'0':
-                # Zeros are held back: trailing ones after the point change nothing, others scale.
-                zeros += 1
-            else:
-                if digits:
-                    sig += zeros
-                sig += 1
-                if sig <= 18:
-                    if digits:
-                        digits *= _POW10U[zeros]
-                    digits = digits * 10 + <uint64_t>(c - c'0')
-                zeros = 0
-            if frac:
-                exp10 -= 1
-        elif c == c'.' and not frac:
-            frac = True
-        elif (c == c'e' or c == c'E') and ndig:
-            i += 1
-            if i < n and (s[i] == c'-' or s[i] == c'+'):
-                exp_sign = -1 if s[i] == c'-' else 1
-                i += 1
-            if i >= n:
-                return SYNTAX
-            while i < n:
-                c = s[i]
-                if not c'0' <= c <= c'9':
-                    return SYNTAX
-                if expo < 100000:  # saturates: far beyond any price or size, still no int overflow
-                    expo = expo * 10 + (c - c'0')
-                i += 1
-            break
-        else:
-            return SYNTAX
-        i += 1
-    if not ndig:
-        return SYNTAX
-    if sig > 18:
-        return TOO_PRECISE
-    # Zeros still held back are trailing: in the integer part they scale (100 = 1e2), in the fraction
-    # they took exponent steps that must be undone (1.50 = 15e-1); both are the same correction.
-    exp10 += zeros
-    if digits == 0:
-        exp10 = 0
-    out.digits = digits
-    out.exp10 = exp10 + exp_sign * expo
-    return OK
 
 
 cdef class TickScale:
