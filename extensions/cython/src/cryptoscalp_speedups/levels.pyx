@@ -26,6 +26,7 @@ from cryptoscalp_speedups.book cimport BookDeltaRow, L2Book
 # the decimal-text reader is shared with the raw-frame scanners
 from cryptoscalp_speedups.decimaltext cimport Dec
 from cryptoscalp_speedups.decimaltext cimport read_decimal as _read_decimal
+from cryptoscalp_speedups.decimaltext cimport ticks_of
 
 from decimal import Decimal, InvalidOperation
 
@@ -41,9 +42,6 @@ cdef extern from "numpy/arrayobject.h":
     _TypeObject _ARRAY_TYPE "PyArray_Type"
     object _new_array "PyArray_NewFromDescr"(_TypeObject* subtype, _Descr* descr, int nd, cnp.npy_intp* dims,
                                              cnp.npy_intp* strides, void* data, int flags, void* obj)
-
-cdef extern from *:
-    ctypedef unsigned long long u128 "unsigned __int128"
 
 cdef extern from "Python.h":
     const char* PyUnicode_AsUTF8AndSize(object s, Py_ssize_t* size) except NULL
@@ -73,19 +71,11 @@ cdef cnp.ndarray new_rows(Py_ssize_t n):
 
 #: the largest price accepted, in ticks (keeps every later tick arithmetic far from int64 overflow)
 MAX_TICKS = 1 << 62
-cdef int64_t _MAX_TICKS = 1 << 62
 cdef double[23] _POW10D
-cdef uint64_t[20] _POW10U
-cdef uint64_t[20] _U64_FITS  # the largest x with x * 10**i < 2**64
 cdef int _i
 _POW10D[0] = 1.0
-_POW10U[0] = 1
 for _i in range(1, 23):
     _POW10D[_i] = _POW10D[_i - 1] * 10.0
-for _i in range(1, 20):
-    _POW10U[_i] = _POW10U[_i - 1] * 10
-for _i in range(20):
-    _U64_FITS[_i] = 0xFFFFFFFFFFFFFFFFULL // _POW10U[_i]
 
 # outcome codes of the decimal reader and of one level (indices into the reason tuples)
 cdef enum:
@@ -142,46 +132,7 @@ cdef class TickScale:
 
 
 cdef inline int _ticks_of(const Dec* d, TickScale scale, int64_t* out) noexcept nogil:
-    # digits < 10**18 and |k| <= 19 keep every product below 10**37: 128-bit arithmetic is exact. The
-    # usual case (a product below 2**64) stays in 64 bits, and a tick of 10**e needs no division.
-    cdef int k = d.exp10 - scale.exponent
-    cdef uint64_t mant = <uint64_t>scale.mantissa, num64, den64
-    cdef u128 num, den, ticks
-    if d.negative and d.digits:
-        return NEGATIVE
-    if d.digits == 0:
-        return ZERO
-    if k > 19:
-        return TOO_PRECISE
-    if k < -19:
-        return OFF_GRID  # finer than 19 decimals below the tick: never a whole number of ticks
-    if k >= 0 and d.digits <= _U64_FITS[k]:
-        num64 = d.digits * _POW10U[k]
-        if mant == 1:
-            ticks = num64
-        elif num64 % mant:
-            return OFF_GRID
-        else:
-            ticks = num64 // mant
-    elif k < 0 and mant <= _U64_FITS[-k]:
-        den64 = mant * _POW10U[-k]
-        if d.digits % den64:
-            return OFF_GRID
-        ticks = d.digits // den64
-    else:
-        if k >= 0:
-            num = <u128>d.digits * _POW10U[k]
-            den = <u128>mant
-        else:
-            num = <u128>d.digits
-            den = <u128>mant * _POW10U[-k]
-        if num % den:
-            return OFF_GRID
-        ticks = num // den
-    if ticks > <u128>_MAX_TICKS:
-        return TOO_PRECISE
-    out[0] = <int64_t>ticks
-    return OK
+    return ticks_of(d, <uint64_t>scale.mantissa, scale.exponent, out)
 
 
 cdef int _price_ticks(object value, TickScale scale, int64_t* out) except -1:
