@@ -26,10 +26,12 @@ from cryptoscalp_core import hookimpl
 from cryptoscalp_core.domain.client_ids import PREFIX_LEN
 from cryptoscalp_core.engine import backtest as backtest_module
 from cryptoscalp_core.engine.fast_lane import TakerLane
+from cryptoscalp_core.engine.recorder import RunRecorder
 from cryptoscalp_core.engine.run import run_backtest
 from cryptoscalp_core.plugins import PluginHost
 from cryptoscalp_core.ports.model import SignalKind
 from cryptoscalp_core.registry import ComponentConfig, ComponentKind
+from cryptoscalp_core.storage import SqlStore
 
 from .conftest import MS, ArrayFeed, _TestFeedPlugin, trades  # type: ignore[import-not-found]
 
@@ -87,7 +89,21 @@ trading: {{max_position: "{max_position}", order_type: market, equity_sample_ms:
 """
 
 
-def run(tmp: Path, prices: list[float], steps: list[int], fast: bool, **settings: Any) -> dict[str, Any]:
+def run(tmp: Path, prices: list[float], steps: list[int], fast: bool, *, writer: bool = True, stream_every: int = 4096,
+        **settings: Any) -> dict[str, Any]:
+    """One backtest; ``writer`` False stores through SQLAlchemy only, ``stream_every`` is how many lane orders
+    the recorder hands to the table writer at a time."""
+    original = (SqlStore.table_writer, RunRecorder.__init__.__defaults__)
+    if not writer:
+        SqlStore.table_writer = lambda self: None  # type: ignore[method-assign]
+    RunRecorder.__init__.__defaults__ = (20_000, stream_every)
+    try:
+        return _run(tmp, prices, steps, fast, **settings)
+    finally:
+        SqlStore.table_writer, RunRecorder.__init__.__defaults__ = original  # type: ignore[method-assign]
+
+
+def _run(tmp: Path, prices: list[float], steps: list[int], fast: bool, **settings: Any) -> dict[str, Any]:
     rows = trades(prices)
     rows["ts_event"] = rows["ts_recv"] = (1_000 + np.cumsum(steps)) * MS
     ArrayFeed.rows = rows
@@ -180,13 +196,16 @@ def workloads(draw: st.DrawFn) -> tuple[list[float], list[int], dict[str, Any]]:
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(workloads())
+@given(workloads(), st.booleans(), st.booleans(), st.sampled_from([1, 3, 4096]))
 def test_lane_and_general_path_agree(tmp_path_factory: pytest.TempPathFactory,
-                                     workload: tuple[list[float], list[int], dict[str, Any]]) -> None:
+                                     workload: tuple[list[float], list[int], dict[str, Any]], fast_writer: bool,
+                                     slow_writer: bool, stream_every: int) -> None:
+    """Also across the two ways to the store: the table writer (orders handed over every ``stream_every``
+    lane orders) and SQLAlchemy's bulk insert."""
     prices, steps, settings = workload
     tmp = tmp_path_factory.mktemp("lane")
-    fast = run(tmp / "fast", prices, steps, True, **settings)
-    slow = run(tmp / "slow", prices, steps, False, **settings)
+    fast = run(tmp / "fast", prices, steps, True, writer=fast_writer, stream_every=stream_every, **settings)
+    slow = run(tmp / "slow", prices, steps, False, writer=slow_writer, **settings)
     assert slow["lane"] is None and fast["lane"] is not None
     _same(fast, slow)
 
@@ -240,3 +259,30 @@ def test_long_runs_are_written_in_parts_in_order() -> None:
         for begin in (Decimal(0), Decimal("0.003"), Decimal("-0.01"), Decimal("0.0030")):
             block = LaneBlock([rows.copy()], "p", context, (begin,))
             assert [str(q) for q in block.positions_after()] == [str(q) for q in block.request_qtys()[1]]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from([-1, 1]), st.sampled_from([1, 3, 10, 20]), st.integers(599_000, 601_000),
+                          st.booleans(), st.booleans()), min_size=1, max_size=40),
+       st.sampled_from(["0", "0.003", "-0.01", "0.0030", "0E-5"]), st.sampled_from(["0", "2.5", "4.25"]))
+def test_lane_tables_hold_the_rows_of_store_columns(orders: list[tuple[int, int, int, bool, bool]], start: str,
+                                                    taker_bps: str) -> None:
+    """The Arrow tables built with array operations are the store columns built Decimal by Decimal, text for
+    text (exponents included): cancelled orders, mixed sizes, starts of every exponent."""
+    from cryptoscalp_core.domain.instrument import Instrument
+    from cryptoscalp_core.engine.lane_records import LaneBlock, LaneContext
+    from cryptoscalp_core.engine.lane_tables import lane_tables
+    from cryptoscalp_core.sim.account import Account
+    from cryptoscalp_core.sim.config import SimVenueConfig
+    from cryptoscalp_core.storage.arrow_rows import RUN_TABLES, arrow_table
+
+    instrument = Instrument("test", "BTCUSDT", Decimal("0.1"), Decimal("0.001"))
+    account = Account([instrument], SimVenueConfig(fees_bps={"maker": 0, "taker": taker_bps}))
+    rows = np.zeros((len(orders), 14), dtype=np.int64)
+    for k, (sign, lots, ticks, cancelled, reduce) in enumerate(orders):
+        rows[k] = [k + 7, 0, sign, lots, reduce, 1000 + k, 0, 40 + k, 2000 + k, 90 + k, ticks, 3000 + k, 4000 + k,
+                   cancelled]
+    block = LaneBlock([rows], "pfx", LaneContext((instrument,), account), (Decimal(start),))
+    tables = lane_tables(block, "run-x")
+    for name, table, columns in zip(RUN_TABLES, tables, block.store_columns("run-x"), strict=True):
+        assert table.equals(arrow_table(name, columns)), name

@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cryptoscalp_core.domain.orders import Fill, OrderSide
+from cryptoscalp_core.domain.positions import Position
 from cryptoscalp_core.engine.results import max_drawdown, realised_per_fill, sharpe
 from cryptoscalp_core.engine.signals import decision_points, target_lots, to_target_fraction
 from cryptoscalp_core.ports.model import SignalKind
@@ -68,3 +69,24 @@ def test_decision_points_are_exactly_the_changes(lots: list[int], start: int) ->
             last = value
     assert points.tolist() == expected
     assert int(prev[0]) == last
+
+
+@settings(max_examples=200)
+@given(st.lists(st.tuples(st.sampled_from(["x:Y", "x:Z"]), st.sampled_from([OrderSide.BUY, OrderSide.SELL]),
+                          st.sampled_from(["99.9", "100", "100.10", "101.3", "7"]),
+                          st.sampled_from(["0.001", "0.010", "0.03", "1", "2.50"]),
+                          st.sampled_from(["0", "0E-7", "0.0125", "0.3"])), max_size=60))
+def test_realised_per_fill_follows_position_arithmetic(fills: list[tuple[str, OrderSide, str, str, str]]) -> None:
+    """The lean replay gives, value and exponent, what the domain's positions realise fill by fill."""
+    multipliers = {"x:Y": Decimal(1), "x:Z": Decimal("0.1")}
+    made = [Fill(client_order_id="c", instrument_id=inst, side=side, price=Decimal(price), qty=Decimal(qty),
+                 fee=Decimal(fee), trade_id="t") for inst, side, price, qty, fee in fills]
+    books = {key: Position(key, mult) for key, mult in multipliers.items()}
+    expected = []
+    for f in made:
+        was = books[f.instrument_id].qty
+        realised = books[f.instrument_id].apply_fill(f)
+        if was != 0 and (f.side.sign > 0) != (was > 0):
+            expected.append(realised - f.fee)
+    got = realised_per_fill(made, multipliers)
+    assert [str(x) for x in got] == [str(x) for x in expected]

@@ -6,26 +6,41 @@ order's whole life in memory until the order is terminal, then writes finished o
 events in bulk (``Store.import_run_records`` when the store offers it, the port's one-by-one calls
 otherwise). Orders still open at the end of the run are written with their last state. Live executors
 journal synchronously before sending; they never use this class.
+
+Where the store offers a table writer (``Store.table_writer()``, see
+:mod:`cryptoscalp_core.storage.table_writer`), the rows go out as Arrow tables while the run goes on:
+every ``stream_every`` fast-lane orders or ``flush_every`` other rows, the finished orders are turned
+into tables and handed to the writer, which appends them on its own thread; the final flush waits for
+it. Otherwise the fast lane's orders wait, as compact arrays, for the final flush and its bulk insert.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 from cryptoscalp_core.domain.orders import Fill, Order, OrderRequest
 from cryptoscalp_core.engine.lane_records import LaneBlock, expand_fills, expand_lives
 from cryptoscalp_core.ports.store import AuditEvent, Store
 from cryptoscalp_core.storage.bulk import Columns, OrderLife, extend_columns, object_columns
+from cryptoscalp_core.storage.table_writer import RunTableWriter
+
+_UNSET: Any = object()
 
 
 class RunRecorder:
-    __slots__ = ("_audits", "_done", "_fills", "_lane_blocks", "_open", "flush_every", "run_id", "store", "written")
+    __slots__ = ("_audits", "_done", "_fills", "_lane_blocks", "_lane_rows", "_open", "_writer", "busy_s",
+                 "flush_every", "run_id", "store", "stream_every", "written")
 
-    def __init__(self, store: Store, run_id: str, flush_every: int = 20_000) -> None:
+    def __init__(self, store: Store, run_id: str, flush_every: int = 20_000, stream_every: int = 4096) -> None:
         self.store = store
         self.run_id = run_id
         self.flush_every = flush_every
+        self.stream_every = stream_every
+        self._writer: RunTableWriter | None = _UNSET
+        self._lane_rows = 0
+        self.busy_s = 0.0  #: time spent in :meth:`flush` (the engine reports it as persist_s)
         self._open: dict[str, OrderLife] = {}
         self._done: list[OrderLife | LaneBlock] = []
         self._fills: list[Fill | LaneBlock] = []
@@ -50,6 +65,7 @@ class RunRecorder:
     def lane_block(self, block: LaneBlock) -> None:
         """Orders the taker fast lane completed (each with its fill), kept as numbers until written."""
         last = self._done[-1] if self._done else None
+        self._lane_rows += len(block)
         if isinstance(last, LaneBlock) and self._fills and self._fills[-1] is last and last.absorb(block):
             return
         self._done.append(block)
@@ -61,15 +77,34 @@ class RunRecorder:
 
     def flush(self, final: bool = False) -> None:
         """Write what is finished; with ``final`` also the orders still open."""
+        began = time.perf_counter()
+        try:
+            self._flush(final)
+        finally:
+            self.busy_s += time.perf_counter() - began
+
+    def _flush(self, final: bool) -> None:
         # fast-lane blocks are compact arrays: they wait for the final flush and its one bulk insert
         pending = len(self._done) + len(self._fills) + len(self._audits) - 2 * self._lane_blocks
-        if not final and pending < self.flush_every:
+        if not final and pending < self.flush_every and (self._lane_rows < self.stream_every
+                                                         or self._table_writer() is None):
             return
         orders = self._done + (list(self._open.values()) if final else [])
         if final:
             self._open.clear()
         fills, audits = self._fills, self._audits
-        self._done, self._fills, self._audits, self._lane_blocks = [], [], [], 0
+        self._done, self._fills, self._audits, self._lane_blocks, self._lane_rows = [], [], [], 0, 0
+        writer = self._table_writer()
+        if writer is not None:
+            try:
+                self._stream(writer, orders, fills, audits)
+            except BaseException:
+                self.close()
+                raise
+            if final:
+                self._writer = None
+                writer.close()
+            return
         columns = getattr(self.store, "import_run_columns", None)
         if callable(columns):
             # in parts of at most flush_every orders or fills, so the columns of a long run's orders are
@@ -91,6 +126,61 @@ class RunRecorder:
         else:
             self._one_by_one(lives, executions, audits)
         self.written += sum(len(life.states) for life in lives) + len(executions) + len(audits)
+
+    def close(self) -> None:
+        """Stop the table writer of a run that failed (what it has not written yet is lost with the run; its
+        own error, if any, gives way to the run's)."""
+        writer, self._writer = self._writer, None
+        if writer is not None and writer is not _UNSET:
+            writer.close(raise_error=False)
+
+    def _table_writer(self) -> RunTableWriter | None:
+        if self._writer is _UNSET:
+            opener = getattr(self.store, "table_writer", None)
+            self._writer = opener() if callable(opener) else None
+        return self._writer
+
+    def _stream(self, writer: RunTableWriter, orders: list[OrderLife | LaneBlock], fills: list[Fill | LaneBlock],
+                audits: list[AuditEvent]) -> None:
+        """Hand the finished orders and the fills to the table writer as Arrow tables, in order."""
+        import pyarrow as pa  # type: ignore[import-untyped]
+
+        from cryptoscalp_core.engine.lane_tables import lane_tables
+        from cryptoscalp_core.storage.arrow_rows import arrow_table
+
+        made: dict[int, tuple[pa.Table, pa.Table, pa.Table]] = {}
+        tables: dict[str, list[pa.Table]] = {"orders": [], "order_states": [], "fills": []}
+        lives: list[OrderLife] = []
+        for item in [*orders, None]:
+            if isinstance(item, OrderLife):
+                lives.append(item)
+                continue
+            if lives:
+                o, s, _ = object_columns(self.run_id, lives, [])
+                tables["orders"].append(arrow_table("orders", o))
+                tables["order_states"].append(arrow_table("order_states", s))
+                lives = []
+            if item is not None:
+                made[id(item)] = got = lane_tables(item, self.run_id)
+                tables["orders"].append(got[0])
+                tables["order_states"].append(got[1])
+        executions: list[Fill] = []
+        for entry in [*fills, None]:
+            if isinstance(entry, Fill):
+                executions.append(entry)
+                continue
+            if executions:
+                tables["fills"].append(arrow_table("fills", object_columns(self.run_id, [], executions)[2]))
+                executions = []
+            if entry is not None:
+                known = made.get(id(entry))
+                tables["fills"].append((known or lane_tables(entry, self.run_id))[2])
+        # one table per store table, orders first (the states' foreign key), rows in recording order
+        writer.write([(name, pa.concat_tables(parts)) for name, parts in tables.items() if parts])
+        if audits:
+            cast(Any, self.store).import_run_columns(self.run_id, {}, {}, {}, audits)
+        self.written += sum(3 * len(o) if isinstance(o, LaneBlock) else len(o.states) for o in orders)
+        self.written += sum(len(f) if isinstance(f, LaneBlock) else 1 for f in fills) + len(audits)
 
     def _columns(self, orders: list[OrderLife | LaneBlock], fills: list[Fill | LaneBlock]
                  ) -> tuple[Columns, Columns, Columns]:

@@ -3,29 +3,75 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from cryptoscalp_core.domain import _exact
 from cryptoscalp_core.domain.orders import Fill
 from cryptoscalp_core.domain.positions import Position
 
 _YEAR_MS = 365 * 24 * 3600 * 1000
+_ZERO = Decimal(0)
 
 
-def realised_per_fill(fills: Sequence[Fill], multipliers: Mapping[str, Decimal]) -> list[Decimal]:
-    """Trading PnL net of the fill's own fee, for each fill that closed (part of) a position."""
-    books: dict[str, Position] = {}
+@dataclass(slots=True)
+class FillValues:
+    """A run's fills as parallel lists (what the summary and the report need of them), in fill order."""
+
+    instrument_ids: list[str] = field(default_factory=list)
+    signs: list[int] = field(default_factory=list)  # +1 buy, -1 sell
+    prices: list[Decimal] = field(default_factory=list)
+    qtys: list[Decimal] = field(default_factory=list)
+    fees: list[Decimal] = field(default_factory=list)
+    ts_recv: list[int] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, fills: Iterable[Fill]) -> FillValues:
+        out = cls()
+        for f in fills:
+            out.append(f.instrument_id, f.side.sign, f.price, f.qty, f.fee, f.ts_recv)
+        return out
+
+    def append(self, instrument_id: str, sign: int, price: Decimal, qty: Decimal, fee: Decimal, ts_recv: int) -> None:
+        self.instrument_ids.append(instrument_id)
+        self.signs.append(sign)
+        self.prices.append(price)
+        self.qtys.append(qty)
+        self.fees.append(fee)
+        self.ts_recv.append(ts_recv)
+
+    def __len__(self) -> int:
+        return len(self.signs)
+
+
+def realised_per_fill(fills: Sequence[Fill] | FillValues, multipliers: Mapping[str, Decimal]) -> list[Decimal]:
+    """Trading PnL net of the fill's own fee, for each fill that closed (part of) a position.
+
+    The arithmetic of :meth:`Position.apply_fill <cryptoscalp_core.domain.positions.Position.apply_fill>`
+    (exact sums and products, the average entry price divided in the quotient context), without a
+    position object or the checks a fill already passed when the venue applied it."""
+    values = fills if isinstance(fills, FillValues) else FillValues.of(fills)
+    held: dict[str, tuple[Decimal, Decimal]] = {}  # instrument -> (signed quantity, average entry price)
     out: list[Decimal] = []
-    for fill in fills:
-        pos = books.setdefault(fill.instrument_id, Position(fill.instrument_id, multipliers[fill.instrument_id]))
-        was_open = pos.qty
-        realised = pos.apply_fill(fill)
-        if was_open != 0 and (fill.side.sign > 0) != (was_open > 0):
-            out.append(realised - fill.fee)
+    add, mul, sub = _exact.EXACT.add, _exact.EXACT.multiply, _exact.EXACT.subtract
+    for inst, sign, price, size, fee in zip(values.instrument_ids, values.signs, values.prices, values.qtys,
+                                           values.fees, strict=True):
+        qty, avg = held.get(inst, (_ZERO, _ZERO))
+        if qty == 0 or (qty > 0) == (sign > 0):
+            new_qty = add(qty, size) if sign > 0 else sub(qty, size)
+            cost = add(mul(avg, _exact.abs_(qty)), mul(price, size))
+            held[inst] = (new_qty, _exact.div(cost, _exact.abs_(new_qty)))
+            continue
+        direction = 1 if qty > 0 else -1
+        realised = mul(mul(mul(sub(price, avg), min(size, _exact.abs_(qty))), Decimal(direction)), multipliers[inst])
+        out.append(realised - fee)
+        qty = add(qty, size) if sign > 0 else sub(qty, size)
+        held[inst] = (qty, _ZERO if qty == 0 else price if (qty > 0) != (direction > 0) else avg)
     return out
 
 
@@ -50,7 +96,7 @@ def sharpe(pnl: npt.NDArray[np.float64], step_ms: int) -> float:
     return float(np.mean(changes) / sd * math.sqrt(_YEAR_MS / step_ms))
 
 
-def summarize(*, positions: Mapping[str, Position], last_prices: Mapping[str, float], fills: Sequence[Fill],
+def summarize(*, positions: Mapping[str, Position], last_prices: Mapping[str, float], fills: FillValues,
               series: Mapping[str, npt.NDArray[Any]], initial_balance: float, step_ms: int,
               events: int, wall_s: float, decision_ns: Sequence[int], orders: int,
               risk_rejections: Mapping[str, int], span_ns: int) -> dict[str, Any]:
@@ -65,7 +111,8 @@ def summarize(*, positions: Mapping[str, Position], last_prices: Mapping[str, fl
     net = realised - fees + funding + unrealised
     multipliers = {p.instrument_id: p.multiplier for p in positions.values()}
     closes = realised_per_fill(fills, multipliers)
-    turnover = sum((f.qty * f.price * multipliers[f.instrument_id] for f in fills), Decimal(0))
+    turnover = sum((q * p * multipliers[i] for i, q, p in zip(fills.instrument_ids, fills.qtys, fills.prices,
+                                                              strict=True)), Decimal(0))
     equity = initial_balance + np.asarray(series.get("pnl", np.empty(0)), dtype=np.float64)
     dd, dd_frac = max_drawdown(equity)
     latencies = np.asarray(decision_ns, dtype=np.float64) / 1e3

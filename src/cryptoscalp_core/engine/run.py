@@ -6,7 +6,7 @@ import hashlib
 import json
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,11 +16,12 @@ import numpy.typing as npt
 
 from cryptoscalp_core.clocks import SimulatedClock
 from cryptoscalp_core.container import build_components
+from cryptoscalp_core.domain.orders import Fill
 from cryptoscalp_core.engine.backtest import BacktestEngine
-from cryptoscalp_core.engine.lane_records import expand_fills
+from cryptoscalp_core.engine.lane_records import LaneBlock
 from cryptoscalp_core.engine.recorder import RunRecorder
 from cryptoscalp_core.engine.report import write_report
-from cryptoscalp_core.engine.results import summarize
+from cryptoscalp_core.engine.results import FillValues, summarize
 from cryptoscalp_core.plugins import PluginHost, default_host
 from cryptoscalp_core.ports.model import Model
 from cryptoscalp_core.ports.store import RunRecord
@@ -122,16 +123,27 @@ async def run_backtest(profile_path: str | Path, *, host: PluginHost | None = No
     return BacktestResult(run_id, summary, Path(summary["report"]), path)
 
 
+def fill_values(log: Iterable[Fill | LaneBlock]) -> FillValues:
+    """A fill log (fills, and the taker fast lane's blocks) as the summary's parallel lists."""
+    out = FillValues()
+    for item in log:
+        if isinstance(item, LaneBlock):
+            item.add_fill_values(out)
+        else:
+            out.append(item.instrument_id, item.side.sign, item.price, item.qty, item.fee, item.ts_recv)
+    return out
+
+
 def run_results(engine: BacktestEngine, venue: Any, resolved: ResolvedProfile,
                 stats: Any) -> tuple[dict[str, Any], dict[str, npt.NDArray[Any]], dict[str, npt.NDArray[Any]]]:
     """The summary of a finished run (backtest or paper), its sampled series and its fills as arrays."""
     series = engine.sampler.arrays()
-    fills = expand_fills(engine.portfolio.fills)
+    fills = fill_values(engine.portfolio.fills)
     fill_arrays: dict[str, npt.NDArray[Any]] = {
-        "ts": np.asarray([f.ts_recv for f in fills], dtype=np.int64),
-        "price": np.asarray([float(f.price) for f in fills], dtype=np.float64),
-        "qty": np.asarray([float(f.qty) for f in fills], dtype=np.float64),
-        "side": np.asarray([f.side.sign for f in fills], dtype=np.int8),
+        "ts": np.asarray(fills.ts_recv, dtype=np.int64),
+        "price": np.asarray(list(map(float, fills.prices)), dtype=np.float64),
+        "qty": np.asarray(list(map(float, fills.qtys)), dtype=np.float64),
+        "side": np.asarray(fills.signs, dtype=np.int8),
     }
     last_prices = {inst.id: float(engine.portfolio.last_price[i]) for i, inst in enumerate(resolved.instruments)}
     initial_balance = float(getattr(venue, "balance_initial", getattr(venue.config, "initial_balance", 0.0)))

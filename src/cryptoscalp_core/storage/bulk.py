@@ -90,7 +90,7 @@ def import_columns(session: Session, run_id: str, orders: Columns, states: Colum
         ])
 
 
-def _text_column(values: list[Any], name: str) -> list[Any]:
+def text_column(values: list[Any], name: str) -> list[Any]:
     """A Decimal column as :class:`~cryptoscalp_core.storage.types.DecimalText` binds it: canonical strings,
     ``None`` kept, a float or a non-finite value refused."""
     present = [v for v in values if v is not None]
@@ -113,7 +113,7 @@ def _insert_columns(session: Session, table: Table, columns: Columns) -> None:
     connection = session.connection()
     keys = list(columns)
     compiled = insert(table).compile(dialect=connection.dialect, column_keys=keys)
-    converted = {key: _text_column(values, key) if isinstance(table.c[key].type, DecimalText) else values
+    converted = {key: text_column(values, key) if isinstance(table.c[key].type, DecimalText) else values
                  for key, values in columns.items()}
     if compiled.positional:
         order = compiled.positiontup or keys

@@ -33,6 +33,7 @@ from cryptoscalp_core.storage.journal import OrderJournal
 from cryptoscalp_core.storage.ledger import FillLedger, PositionBook
 from cryptoscalp_core.storage.model_versions import ModelVersionRepository
 from cryptoscalp_core.storage.runs import AuditLog, RunRepository
+from cryptoscalp_core.storage.table_writer import RunTableWriter, open_table_writer
 
 log = logging.getLogger(__name__)
 _REGISTER_ATTEMPTS = 8
@@ -213,6 +214,13 @@ class SqlStore:
         ``fills`` tables (name -> values; the backtest's taker fast lane writes its orders this way)."""
         with self._transaction() as session:
             import_columns(session, run_id, orders, states, fills, audits)
+
+    def table_writer(self) -> RunTableWriter | None:
+        """A writer that appends a simulated run's rows as Arrow tables on a thread of its own, or ``None``
+        where the optional ADBC drivers cannot serve this database (see
+        :mod:`cryptoscalp_core.storage.table_writer`). Same rule as :meth:`import_run_columns`: every row
+        is new, and the run was started."""
+        return open_table_writer(self._url, self._options.sqlite_busy_timeout_s)
 
     # -- audit -------------------------------------------------------------------------------------------
     def audit(self, event: AuditEvent) -> None:

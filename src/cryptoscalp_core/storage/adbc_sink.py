@@ -1,0 +1,97 @@
+"""Appending Arrow tables through an ADBC connection, and the writer's child process that does it for SQLite.
+
+This module imports nothing of cryptoscalp: :class:`~cryptoscalp_core.storage.table_writer.ProcessSink`
+runs it from its file in a fresh interpreter, where only :func:`serve`, pyarrow and the ADBC driver
+load (a child that imported the package would spend a second on imports the write never needs).
+
+The child's protocol, one JSON line each way per batch: the parent sends ``[[table, path], ...]`` (each
+path an Arrow IPC file of one table, which the child deletes once read), the child appends them in one
+transaction and answers ``{"rows": n}`` or ``{"error": "..."}``; end of input ends the child.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+Batch = Sequence[tuple[str, Any]]
+
+
+class AdbcSink:
+    """Appends through an ADBC DB-API connection (``connect()``), in this process."""
+
+    def __init__(self, connect: Callable[[], Any], setup: Sequence[str] = (), begin: str = "") -> None:
+        """``setup`` statements run once; with ``begin`` (a connection in autocommit mode) each batch runs
+        between ``begin`` and ``COMMIT``, without it between the DB-API's implicit begin and ``commit()``."""
+        self._connection = connect()
+        self._begin = begin
+        with self._connection.cursor() as cursor:
+            for statement in setup:
+                cursor.execute(statement)
+        self._connection.commit()
+
+    def append(self, batch: Batch) -> None:
+        connection = self._connection
+        with connection.cursor() as cursor:
+            try:
+                if self._begin:
+                    cursor.execute(self._begin)
+                for name, table in batch:
+                    cursor.adbc_ingest(name, table, mode="append")
+                if self._begin:
+                    cursor.execute("COMMIT")
+                else:
+                    connection.commit()
+            except BaseException:
+                with contextlib.suppress(Exception):  # the failure is what the caller must see
+                    if self._begin:
+                        cursor.execute("ROLLBACK")
+                    else:
+                        connection.rollback()
+                raise
+
+    def close(self) -> None:
+        self._connection.close()
+
+
+def sqlite_sink(path: str, busy_timeout_s: float) -> AdbcSink:
+    """An in-process ADBC sink on a SQLite file: only for a process that opens the file with no other copy
+    of SQLite (the writer's child process)."""
+    import adbc_driver_sqlite.dbapi as sqlite_adbc
+
+    # the same rules as the store's own connections: foreign keys checked, wait for the store's
+    # transactions instead of failing with SQLITE_BUSY, take the write lock up front. The pragmas are
+    # no-ops inside a transaction, hence autocommit and explicit transactions.
+    setup = ("PRAGMA foreign_keys=ON", f"PRAGMA busy_timeout={int(busy_timeout_s * 1000)}")
+    return AdbcSink(lambda: sqlite_adbc.connect(path, autocommit=True), setup, begin="BEGIN IMMEDIATE")
+
+
+def serve(path: str, busy_timeout_s: float) -> None:
+    """The child's loop: batches from stdin, answers to stdout."""
+    import pyarrow as pa  # type: ignore[import-untyped]
+
+    sink = sqlite_sink(path, busy_timeout_s)
+    try:
+        for line in sys.stdin:
+            files = json.loads(line)
+            try:
+                batch = []
+                for name, file in files:
+                    with pa.memory_map(file) as source:
+                        batch.append((name, pa.ipc.open_file(source).read_all()))
+                sink.append(batch)
+                answer: dict[str, Any] = {"rows": sum(table.num_rows for _, table in batch)}
+            except Exception as exc:
+                answer = {"error": f"{type(exc).__name__}: {exc}"}
+            finally:
+                for _, file in files:
+                    if os.path.exists(file):
+                        os.unlink(file)
+            sys.stdout.write(json.dumps(answer) + "\n")
+            sys.stdout.flush()
+    finally:
+        sink.close()

@@ -1,0 +1,97 @@
+"""The table writer (Arrow tables through ADBC, on a thread of its own) against the DB-API bulk import:
+the same rows read back through the port, on SQLite and PostgreSQL; errors reach the caller."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from cryptoscalp_core.domain.orders import Order, accept, cancel, fill
+from cryptoscalp_core.ports.store import RunRecord
+from cryptoscalp_core.storage import SqlStore
+from cryptoscalp_core.storage.arrow_rows import RUN_TABLES, arrow_table
+from cryptoscalp_core.storage.bulk import OrderLife, object_columns
+
+
+def _run(store: SqlStore, limit_buy, fill_of, tag: str) -> tuple[list[OrderLife], list]:  # type: ignore[no-untyped-def]
+    lives, fills = [], []
+    for i in range(5):
+        request = limit_buy(f"{tag}{i}", qty=f"0.0{i + 1}0", price=f"6500{i}.5")
+        first = Order(request=request)
+        acked = accept(first, venue_order_id=f"V{i}", ts=20 + i)
+        if i == 3:
+            lives.append(OrderLife(request, [first, acked, cancel(acked, 40, "user")]))
+            continue
+        execution = fill_of(request, f"T{i}", f"0.0{i + 1}0", f"6500{i}.5", fee="0E-7" if i else "0.0125")
+        fills.append(execution)
+        lives.append(OrderLife(request, [first, acked, fill(acked, execution)]))
+    return lives, fills
+
+
+def _tables(run_id: str, lives: list[OrderLife], fills: list) -> list:  # type: ignore[type-arg]
+    columns = object_columns(run_id, lives, fills)
+    return [(name, arrow_table(name, part)) for name, part in zip(RUN_TABLES, columns, strict=True)]
+
+
+def test_written_tables_read_back_like_the_bulk_import(store: SqlStore, run_id: str, limit_buy, fill_of) -> None:
+    store.start_run(RunRecord(run_id="run-2", mode="backtest", profile_name="test", started_ns=1_000))
+    lives, fills = _run(store, limit_buy, fill_of, "a")
+    reference, reference_fills = _run(store, limit_buy, fill_of, "b")
+    writer = store.table_writer()
+    assert writer is not None  # the fast-store drivers are part of the dev install
+    half = len(lives) // 2
+    writer.write(_tables(run_id, lives[:half], fills[:half]))
+    writer.write(_tables(run_id, lives[half:], fills[half:]))
+    writer.close()
+    store.import_run_records("run-2", reference, reference_fills, [])
+
+    for mine, theirs in zip(lives, reference, strict=True):
+        got = store.order_history(mine.request.client_order_id)
+        assert got == mine.states
+        expected = store.order_history(theirs.request.client_order_id)
+        assert [(o.status, o.filled_qty, o.avg_fill_price, o.fees, o.ts_updated) for o in got] == [
+            (o.status, o.filled_qty, o.avg_fill_price, o.fees, o.ts_updated) for o in expected]
+    assert store.fills(run_id) == fills  # in the order written, across the two batches
+    assert str(store.fills(run_id)[1].fee) == "0E-7"  # the decimal's text, exponent included
+
+
+def test_a_failed_write_is_raised_not_lost(store: SqlStore, run_id: str, limit_buy, fill_of) -> None:
+    lives, fills = _run(store, limit_buy, fill_of, "c")
+    store.import_run_records(run_id, lives[:1], [], [])
+    writer = store.table_writer()
+    assert writer is not None
+    writer.write(_tables(run_id, lives, fills))  # the first order exists already: the batch must fail whole
+    with pytest.raises(Exception, match=r"(?i)unique|constraint|duplicate"):
+        writer.close()
+    assert [f.trade_id for f in store.fills(run_id)] == []
+    assert store.order_history(lives[1].request.client_order_id) == []
+    with pytest.raises(RuntimeError, match="closed"):
+        writer.write(_tables(run_id, lives[1:], []))
+
+
+def test_rows_of_an_unknown_run_are_refused(store: SqlStore, limit_buy, fill_of) -> None:
+    lives, fills = _run(store, limit_buy, fill_of, "d")
+    writer = store.table_writer()
+    assert writer is not None
+    writer.write(_tables("no-such-run", lives, fills))
+    with pytest.raises(Exception, match=r"(?i)foreign key"):
+        writer.close()
+
+
+def test_decimal_columns_refuse_floats_and_non_finite_values(run_id: str) -> None:
+    columns = {"run_id": [run_id], "client_order_id": ["x"], "trade_id": ["T"], "instrument_id": ["i"],
+               "side": ["buy"], "price": [65000.5], "qty": [Decimal(1)], "fee": [Decimal(0)], "fee_asset": ["USDT"],
+               "is_maker": [True], "venue_order_id": ["V"], "ts_event": [1], "ts_recv": [2]}
+    with pytest.raises(TypeError, match="price"):
+        arrow_table("fills", columns)
+    with pytest.raises(ValueError, match="non-finite"):
+        arrow_table("fills", {**columns, "price": [Decimal("NaN")]})
+
+
+def test_no_writer_for_an_in_memory_database() -> None:
+    store = SqlStore("sqlite://")
+    try:
+        assert store.table_writer() is None
+    finally:
+        store.close()
