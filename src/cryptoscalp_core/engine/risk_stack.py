@@ -181,11 +181,13 @@ class RiskStack:
         try:
             for call, i in self._checks:  # bound methods, found once: the loop runs on every decision
                 decision = call(request, state, view)
-                if decision.action is not _ALLOW:
-                    if decision.action is _RESIZE and decision.qty is not None and 0 < decision.qty < request.qty:
+                action = decision.action
+                if action is not _ALLOW:
+                    qty = decision.qty
+                    if action is _RESIZE and qty is not None and _ZERO < qty < request.qty:
                         self._resized[i] += 1
                         resizing = i
-                        resized = self._resize(request, decision.qty)
+                        resized = self._resize(request, qty)
                         if view is not None and (resized.instrument_id != request.instrument_id
                                                  or resized.side is not request.side
                                                  or resized.client_order_id != request.client_order_id):

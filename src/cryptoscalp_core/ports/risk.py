@@ -226,7 +226,8 @@ class IntentView(msgspec.Struct, gc=False):
       (``x * unit_sign`` is ``x * sign``, to the last digit);
     * ``held`` — ``portfolio.position_qty(intent.instrument_id)``;
     * ``resting`` — ``request.qty - filled_qty`` of each open order on the intent's instrument and side
-      other than the intent itself (another client order id), in the order of ``portfolio.open_orders``.
+      other than the intent itself (another client order id), in the order of ``portfolio.open_orders``
+      (the list may be shared by the views of several intents: never mutate it).
 
     None of it depends on the intent's quantity: the stack keeps the view when a layer resizes the intent.
     """
@@ -240,19 +241,16 @@ class IntentView(msgspec.Struct, gc=False):
     @classmethod
     def of(cls, intent: OrderRequest, portfolio: PortfolioState) -> IntentView:
         key, side, cid = intent.instrument_id, intent.side, intent.client_order_id
-        resting, remaining = [], _REMAINING
-        for order in portfolio.open_orders.values():
-            request = order.request
-            if (request.instrument_id == key and request.side is side and order.status not in _TERMINAL
-                    and request.client_order_id != cid):
-                # orders are immutable: the same order gives the same Decimal object, which a layer may
-                # then convert once (to a float, say) and look up by identity
-                known = remaining.get(id(order))
-                if known is None or known[0] is not order:
-                    if len(remaining) > 4096:
-                        remaining.clear()
-                    known = remaining[id(order)] = (order, request.qty - order.filled_qty)
-                resting.append(known[1])
+        orders = portfolio.open_orders
+        snap = _SNAPSHOTS.get(id(orders))  # (a snapshot keeps its mapping alive: the id stays its own)
+        if snap is None or [*orders.values()] != snap.orders:  # compares the same orders by identity, in C
+            snap = _Snapshot.take(orders)
+        found = snap.by_side.get((key, side))
+        if found is None:
+            found = snap.collect(key, side)
+        resting, cids = found
+        if cids and cid in cids:  # a re-check of a resting order: it is not extra exposure to itself
+            resting = [r for r, c in zip(resting, cids, strict=True) if c != cid]
         pos = portfolio.positions.get(key)
         buy = side is _BUY
         return cls(portfolio.instruments.get(key), 1 if buy else -1, _ONE if buy else _MINUS_ONE,
@@ -263,6 +261,51 @@ _ZERO, _ONE, _MINUS_ONE = Decimal(0), Decimal(1), Decimal(-1)
 _BUY = OrderSide.BUY
 _REMAINING: dict[int, tuple[Order, Decimal]] = {}  # id(order) -> (order, its remaining quantity)
 _TERMINAL = frozenset(s for s in OrderStatus if s.is_terminal)
+
+
+class _Snapshot:
+    """The open orders of a portfolio as :meth:`IntentView.of` last saw them, sorted by (instrument, side)
+    on demand: most decisions find the same orders as the one before (orders are immutable, so the same
+    orders in the same order mean the same figures), and then pay a list comparison, which finds the
+    same objects by identity in C, instead of a Python pass over them.
+
+    ``by_side`` maps (instrument id, side) to the remaining quantities of the open orders there, in the
+    mapping's order, and their client order ids (the intent's own order is left out per intent). The
+    lists are shared by the views built from the snapshot: layers treat a view as read-only.
+    """
+
+    __slots__ = ("by_side", "orders", "source")
+
+    def __init__(self, source: Mapping[str, Order], orders: list[Order]) -> None:
+        self.source, self.orders = source, orders
+        self.by_side: dict[tuple[str, OrderSide], tuple[list[Decimal], tuple[str, ...]]] = {}
+
+    @classmethod
+    def take(cls, source: Mapping[str, Order]) -> _Snapshot:
+        if len(_SNAPSHOTS) > 64:  # portfolios built afresh for each decision: stay bounded
+            _SNAPSHOTS.clear()
+        snap = _SNAPSHOTS[id(source)] = cls(source, [*source.values()])
+        return snap
+
+    def collect(self, key: str, side: OrderSide) -> tuple[list[Decimal], tuple[str, ...]]:
+        resting, cids, remaining = [], [], _REMAINING
+        for order in self.orders:
+            request = order.request
+            if request.instrument_id == key and request.side is side and order.status not in _TERMINAL:
+                # the same order gives the same Decimal object across snapshots, which a layer may then
+                # convert once (to a float, say) and look up by identity
+                known = remaining.get(id(order))
+                if known is None or known[0] is not order:
+                    if len(remaining) > 4096:
+                        remaining.clear()
+                    known = remaining[id(order)] = (order, request.qty - order.filled_qty)
+                resting.append(known[1])
+                cids.append(request.client_order_id)
+        found = self.by_side[key, side] = (resting, tuple(cids))
+        return found
+
+
+_SNAPSHOTS: dict[int, _Snapshot] = {}  # id(open orders mapping) -> its latest snapshot
 
 
 @runtime_checkable

@@ -68,3 +68,39 @@ def test_duplicate_memory_matches_a_dict_of_keys(steps: list[tuple[str, str | No
                 del model[next(iter(model))]
         assert layer._is_duplicate(intent, now) is duplicate  # white-box: the memory is the point here
         assert [(e[2], e[3]) for e in layer._recent.values()] == list(model.values())
+
+
+refs = st.sampled_from(["60000.0", "60000", "59999.9", "0", "-1", "nan", "inf", None])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(refs, refs, st.booleans(), st.integers(-2, 2)), min_size=1, max_size=12),
+       st.sampled_from(["mid", "mark", "mid_or_mark"]))
+def test_a_kept_reference_verdict_matches_a_fresh_layer(steps: list[tuple[str | None, str | None, bool, int]],
+                                                        reference: str) -> None:
+    """The layer judges a reference price object once and keeps the verdict: across mids and marks that
+    change, repeat (the same object again), are unusable, or are equal values written differently, one
+    kept layer decides as a fresh layer would. Limit prices sit exactly at the 50 bps band edge (60300.0
+    from 60000) or one tick either side of it."""
+    cfg = OrderSanityConfig(price_band_bps=Decimal(50), reference=reference, duplicate_window_ns=0)
+    kept = OrderSanityLayer(cfg, instruments=INSTRUMENTS)
+    inst = INSTRUMENTS[0]
+    previous: dict[str | None, Decimal | None] = {}
+    for mid, mark, same_object, ticks in steps:
+        prices = []
+        for text in (mid, mark):  # the same object again when asked and when it was seen before
+            value = None if text is None else Decimal(text)
+            if same_object and text in previous:
+                value = previous[text]
+            previous[text] = value
+            prices.append(value)
+        pf = PortfolioState(ts_ns=0, instruments={i.id: i for i in INSTRUMENTS},
+                            mid_prices={inst.id: prices[0]} if prices[0] is not None else {},
+                            mark_prices={inst.id: prices[1]} if prices[1] is not None else {})
+        for side, edge in ((OrderSide.SELL, Decimal("60300.0")), (OrderSide.BUY, Decimal("59700.0"))):
+            price = edge + inst.tick_size * ticks
+            intent = OrderRequest(client_order_id="c", instrument_id=inst.id, side=side, type=OrderType.LIMIT,
+                                  qty=Decimal("0.010"), price=price)
+            got = kept.check_fast(intent, pf, IntentView.of(intent, pf))
+            want = OrderSanityLayer(cfg, instruments=INSTRUMENTS).check(intent, pf)
+            assert (got.action, got.reason, got.detail) == (want.action, want.reason, want.detail), (prices, price)

@@ -1,9 +1,10 @@
 """The shortcuts decide as the exact rules do, near and far from every limit.
 
 * ``check_fast`` (the stack's entry, with its ``IntentView``) against ``check``;
-* the float estimate (:mod:`cryptoscalp_risk_portfolio_exposure.estimate`) against the same layer with
-  the estimate turned off, with limits set exactly at the room an intent needs and a hair either side;
-* the VaR of one unit scaled (``_var_clear``) against the market view's VaR of the whole position.
+* the quick allow (:mod:`cryptoscalp_risk_portfolio_exposure.estimate`) against the same layer without
+  it, with limits set exactly at the room an intent needs and a hair either side;
+* the VaR of one unit scaled (``_var_clear``) against the market view's VaR of the whole position;
+* one layer kept over many checks (the figures it keeps per side and per market version) against them.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cryptoscalp_core.domain.events import EventKind, empty
-from cryptoscalp_core.domain.orders import OrderRequest, OrderSide, OrderType
+from cryptoscalp_core.domain.orders import Order, OrderRequest, OrderSide, OrderStatus, OrderType
 from cryptoscalp_core.domain.positions import Position
 from cryptoscalp_core.engine.market_view import MarketView
 from cryptoscalp_core.ports.market_feed import EventBatch
@@ -161,3 +162,75 @@ def test_estimate_at_flat(lots: int, step: int, long: bool, ticks: int) -> None:
                         mid_prices={inst.id: price})
     cfg = PortfolioExposureConfig(max_gross_notional=Decimal("1e-9"), resize=False)
     _same(PortfolioExposureLayer(cfg).check(intent, pf), Exact(cfg).check(intent, pf))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["position", "order", "check"]), st.booleans(), st.integers(0, 40)),
+                min_size=1, max_size=30),
+       st.integers(1, 60), st.sampled_from(RELATIVE),
+       st.sampled_from(["max_gross_notional", "max_net_notional", "max_cluster_notional"]), st.booleans())
+def test_kept_layer_matches_exact(steps: list[tuple[str, bool, int]], limit_lots: int, relative: float, rule: str,
+                                  resting: bool) -> None:
+    """One layer over a run of checks while the position and the resting orders change under it (the
+    figures it keeps per side must follow), with the limit at a whole number of lots of room, and a hair
+    either side of it."""
+    inst, price = INSTRUMENTS[0], Decimal("100.5")
+    lot = inst.lot_size
+    limit = limit_lots * lot * price * inst.contract_multiplier * (1 + Decimal(repr(relative)))
+    cfg = PortfolioExposureConfig(**{rule: limit}, count_resting=resting)
+    pos = Position(inst.id, inst.contract_multiplier)
+    orders: dict[str, Order] = {}
+    pf = PortfolioState(ts_ns=0, instruments={inst.id: inst}, positions={inst.id: pos}, open_orders=orders,
+                        mid_prices={inst.id: price})
+    kept = PortfolioExposureLayer(cfg)
+    for i, (what, buy, lots) in enumerate(steps):
+        side = OrderSide.BUY if buy else OrderSide.SELL
+        if what == "position":
+            pos.qty = lots * lot * side.sign
+        elif what == "order":  # a new order, or one replacing another (a fill, an amendment)
+            cid = f"o{lots % 3}"
+            orders[cid] = Order(request=OrderRequest(client_order_id=cid, instrument_id=inst.id, side=side,
+                                                     type=OrderType.LIMIT, qty=(lots + 1) * lot, price=price),
+                                status=OrderStatus.NEW)
+        else:
+            intent = OrderRequest(client_order_id=f"i{i}", instrument_id=inst.id, side=side, type=OrderType.LIMIT,
+                                  qty=(lots + 1) * lot, price=price)
+            _same(kept.check_fast(intent, pf, IntentView.of(intent, pf)), Exact(cfg).check(intent, pf),
+                  detail=False)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.sampled_from(RELATIVE), st.sampled_from(["historical", "parametric"]),
+       st.booleans())
+def test_unit_var_renewed_on_the_market_path(seed: int, relative: float, method: str, buy: bool) -> None:
+    """Bars close between checks and ``on_market`` renews the unit VaR: each check decides as the exact
+    rules with the view's VaR of that version (``max_var`` at the first check's VaR, and a hair beside)."""
+    rng = np.random.default_rng(seed)
+    inst = INSTRUMENTS[0]
+    view = MarketView((inst,))
+    t, price = 0, 100.0
+
+    def bars(n: int) -> EventBatch:
+        nonlocal t, price
+        rows = empty(EventKind.TRADE, n)
+        rows["ts_event"] = rows["ts_recv"] = t + np.arange(n, dtype=np.int64) * 400_000_000
+        t += n * 400_000_000
+        rows["price"] = price * np.exp(np.cumsum(rng.normal(0, 1e-3, n)))
+        price = float(rows["price"][-1])
+        return EventBatch(EventKind.TRADE, rows)
+
+    view.observe(bars(200))
+    side = OrderSide.BUY if buy else OrderSide.SELL
+    intent = OrderRequest(client_order_id="i", instrument_id=inst.id, side=side, type=OrderType.LIMIT,
+                          qty=Decimal("0.5"), price=Decimal("100"))
+    var = view.portfolio_var([side.sign * 50.0], 0.99, method, 60)[0]  # type: ignore[arg-type]
+    if not math.isfinite(var) or var <= 0:
+        return
+    cfg = PortfolioExposureConfig(max_var=Decimal(repr(var * (1 + relative))), var_method=method)
+    kept = PortfolioExposureLayer(cfg)
+    pf = PortfolioState(ts_ns=0, instruments={inst.id: inst}, mid_prices={inst.id: Decimal(100)}, market=view)
+    for _ in range(8):
+        _same(kept.check_fast(intent, pf, IntentView.of(intent, pf)), Exact(cfg).check(intent, pf), detail=False)
+        batch = bars(int(rng.integers(1, 6)))
+        view.observe(batch)
+        kept.on_market(batch)

@@ -20,6 +20,11 @@ equity to maintenance margin — ``(equity - maintenance) / gross notional`` —
 
 Equity, margin and prices come from the ``PortfolioState`` the engine prepares; with ``equity`` 0 (an
 engine that does not report it) the equity rules cannot be judged and are skipped.
+
+Hot path: with the day's starting equity and the peak unchanged, the daily-loss and drawdown rules can
+only trip at a lower equity than one they already let pass (their loss figures grow as equity falls, and
+correctly rounded ``Decimal`` arithmetic keeps that order), so the layer remembers the lowest equity
+cleared since the day or the peak last moved and runs those rules again only below it.
 """
 
 from __future__ import annotations
@@ -61,6 +66,7 @@ class AccountGuardLayer(CountingRiskLayer):
         self._allowed = RiskDecision.allow(NAME)
         self._day = -1
         self._day_start = self._peak = _ZERO
+        self._cleared: Decimal | None = None  # the lowest equity the loss rules let pass (None: none yet)
         self.latched, self.latch_reason = False, ""
         self._pending: list[ProtectiveAction] = []
         self._last_flatten = 0
@@ -108,18 +114,23 @@ class AccountGuardLayer(CountingRiskLayer):
             return  # no account figures from the engine: nothing to judge
         day = pf.ts_ns // _DAY_NS
         if day != self._day:
-            self._day, self._day_start = day, equity
+            self._day, self._day_start, self._cleared = day, equity, None
         if equity > self._peak:
-            self._peak = equity
+            self._peak, self._cleared = equity, None
         if self.latched:
             return
-        loss = self._day_start - equity
-        if (self._max_loss is not None and loss >= self._max_loss) or (
-                self._daily_pct is not None and loss * _HUNDRED >= self._daily_pct * self._day_start > _ZERO):
-            self._trip("daily_loss", pf.ts_ns, f"daily loss {loss} from {self._day_start}")
-        elif self._dd_pct is not None and (self._peak - equity) * _HUNDRED >= self._dd_pct * self._peak > _ZERO:
-            self._trip("drawdown", pf.ts_ns, f"drawdown {self._peak - equity} from peak {self._peak}")
-        elif self._kill_mr is not None and pf.margin_ratio >= self._kill_mr:
+        cleared = self._cleared
+        if cleared is None or equity < cleared:
+            loss = self._day_start - equity
+            if (self._max_loss is not None and loss >= self._max_loss) or (
+                    self._daily_pct is not None and loss * _HUNDRED >= self._daily_pct * self._day_start > _ZERO):
+                self._trip("daily_loss", pf.ts_ns, f"daily loss {loss} from {self._day_start}")
+                return
+            if self._dd_pct is not None and (self._peak - equity) * _HUNDRED >= self._dd_pct * self._peak > _ZERO:
+                self._trip("drawdown", pf.ts_ns, f"drawdown {self._peak - equity} from peak {self._peak}")
+                return
+            self._cleared = equity
+        if self._kill_mr is not None and pf.margin_ratio >= self._kill_mr:
             self._trip("margin_kill", pf.ts_ns, f"margin ratio {pf.margin_ratio} over {self._kill_mr}")
 
     # -- RiskLayer ------------------------------------------------------------------------------------
@@ -165,7 +176,7 @@ class AccountGuardLayer(CountingRiskLayer):
         """Clear the in-memory latch (the operator command clears the persisted one)."""
         self.latched, self.latch_reason, self._pending = False, "", []
         self._peak = self._day_start = _ZERO
-        self._day = -1
+        self._day, self._cleared = -1, None
 
 
 def make_latch(config: AccountGuardConfig, store: Store | None, profile_name: str, mode: str) -> KillSwitchLatch | None:

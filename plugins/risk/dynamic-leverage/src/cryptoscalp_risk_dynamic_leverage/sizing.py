@@ -17,8 +17,11 @@ allowed notional is resized to fit (or rejected); one that only reduces it passe
 
 Hot path: exact ``Decimal`` notionals. The allowed leverage (the smallest of the three) only changes
 when a bar or a trade closes, so it is kept per market version and Kelly estimate instead of being
-rebuilt from a float on every check. ``check_fast`` (the risk stack's entry) takes the position from the
-stack's ``IntentView`` and leaves out the detail of a resize (formatting it costs more than the rule).
+rebuilt from a float on every check, and renewed by ``on_market`` (the market-data path) when a bar
+closes, so the check after it finds it ready. ``check_fast`` (the risk stack's entry) takes the position
+from the stack's ``IntentView`` and leaves out the detail of a resize (formatting it costs more than the
+rule); a resize to the same quantity for the same reason as the one before gives the same (frozen)
+decision object again.
 """
 
 from __future__ import annotations
@@ -31,7 +34,8 @@ from decimal import Decimal
 from cryptoscalp_core.domain.instrument import Instrument
 from cryptoscalp_core.domain.orders import Fill, OrderRequest
 from cryptoscalp_core.domain.positions import Position
-from cryptoscalp_core.ports.risk import IntentView, MarketView, PortfolioState, RiskDecision
+from cryptoscalp_core.ports.market_feed import EventBatch
+from cryptoscalp_core.ports.risk import IntentView, MarketView, PortfolioState, RiskAction, RiskDecision
 from cryptoscalp_core.risk_layer import CountingRiskLayer
 from cryptoscalp_risk_dynamic_leverage.brackets import BracketTable, ccxt_symbol, load_ccxt_tiers
 from cryptoscalp_risk_dynamic_leverage.config import DynamicLeverageConfig
@@ -67,11 +71,17 @@ class DynamicLeverageLayer(CountingRiskLayer):
         self._books = {i.id: Position(i.id, i.contract_multiplier) for i in instruments}
         self._returns: deque[float] = deque(maxlen=config.kelly_window)
         self._kelly: Decimal | None = None
-        # (market, its version, instrument id, Kelly estimate) -> (leverage, reason) judge() would find
-        self._leverage: tuple[object, int, str, Decimal | None, Decimal, str] | None = None
+        # the leverage and its rule for ``_lev_key``, as found in market version ``_lev_version`` of
+        # ``_lev_market`` with Kelly estimate ``_lev_kelly`` (version -2: nothing kept yet)
+        self._lev_market: MarketView | None = None
+        self._lev_version, self._lev_key = -2, ""
+        self._lev_kelly: Decimal | None = None
+        self._lev: tuple[Decimal, str] = (self._max, "max_leverage")
         self._memo_args: dict[str, tuple[Hashable, Callable[[MarketView], Decimal | None]]] = {}
         super().__init__(NAME, REASONS, LIMITS)
         self._allowed = RiskDecision.allow(NAME)
+        self._resize_count = {r: f"resize.{r}" for r in LIMITS}
+        self._last_resize: RiskDecision | None = None  # the last resize without detail, given again if alike
 
     @property
     def bracket_caps(self) -> dict[str, Decimal]:
@@ -115,7 +125,7 @@ class DynamicLeverageLayer(CountingRiskLayer):
         if intent.reduce_only:
             metrics["allow"] += 1
             return self._allowed
-        after = held + view.unit_sign * intent.qty
+        after = held + intent.qty if view.sign > 0 else held - intent.qty  # held + sign * qty, one step less
         if abs(after) <= abs(held):
             metrics["allow"] += 1
             return self._allowed
@@ -125,7 +135,12 @@ class DynamicLeverageLayer(CountingRiskLayer):
         price = intent.price or portfolio.mark_prices.get(key) or portfolio.mid_prices.get(key)
         if price is None or not price.is_finite() or price <= _ZERO:
             return self._reject("no_reference_price", f"cannot value an intent on {key}")
-        leverage, reason = self._leverage_of(key, portfolio.market)
+        market = portfolio.market
+        if (market is self._lev_market and (market is None or market.version == self._lev_version)
+                and key == self._lev_key and self._kelly is self._lev_kelly):
+            leverage, reason = self._lev  # what _leverage_of would answer, without the call
+        else:
+            leverage, reason = self._leverage_of(key, market)
         cap = equity * leverage
         bracket = self._bracket_cap.get(key)
         if bracket is not None and bracket < cap:
@@ -140,7 +155,15 @@ class DynamicLeverageLayer(CountingRiskLayer):
         if (not self._cfg.resize or qty < lot or qty < inst.min_qty or qty * unit < inst.min_notional
                 or qty >= intent.qty):
             return self._reject(reason, self._detail(after, unit, reason, cap, leverage))
-        return self._resized(reason, qty, self._detail(after, unit, reason, cap, leverage) if detail else "")
+        if detail:
+            return self._resized(reason, qty, self._detail(after, unit, reason, cap, leverage))
+        metrics["resize"] += 1
+        metrics[self._resize_count[reason]] += 1
+        last = self._last_resize
+        # the same quantity to the digit (compare_total: also the same exponent), so the same decision
+        if last is None or last.reason != reason or last.qty is None or qty.compare_total(last.qty):
+            last = self._last_resize = RiskDecision(action=RiskAction.RESIZE, layer=NAME, reason=reason, qty=qty)
+        return last
 
     @staticmethod
     def _detail(after: Decimal, unit: Decimal, reason: str, cap: Decimal, leverage: Decimal) -> str:
@@ -149,10 +172,6 @@ class DynamicLeverageLayer(CountingRiskLayer):
     def _leverage_of(self, key: str, market: MarketView | None) -> tuple[Decimal, str]:
         """The leverage allowed for ``key`` and the rule that sets it (before the bracket), kept until the
         market version or the Kelly estimate changes."""
-        version = market.version if market is not None else -1
-        got = self._leverage
-        if got is not None and got[0] is market and got[1] == version and got[2] == key and got[3] is self._kelly:
-            return got[4], got[5]
         leverage, reason = self._max, "max_leverage"
         if self._cfg.target_vol_annual is not None and market is not None:
             asked = self._memo_args.get(key)
@@ -164,8 +183,17 @@ class DynamicLeverageLayer(CountingRiskLayer):
                 leverage, reason = target, "vol_target"
         if self._kelly is not None and self._kelly < leverage:
             leverage, reason = self._kelly, "kelly"
-        self._leverage = (market, version, key, self._kelly, leverage, reason)
-        return leverage, reason
+        self._lev_market, self._lev_key, self._lev_kelly = market, key, self._kelly
+        self._lev_version = market.version if market is not None else -1
+        self._lev = (leverage, reason)
+        return self._lev
+
+    def on_market(self, batch: EventBatch) -> None:
+        """The market-data path: once a bar has closed, find the leverage of the last instrument checked
+        here rather than in the next check."""
+        market = self._lev_market
+        if market is not None and market.version != self._lev_version:
+            self._leverage_of(self._lev_key, market)
 
     def _vol_target(self, market: MarketView, key: str) -> Decimal | None:
         """``target_vol_annual`` / annualised realised volatility, or None while it is unknown or zero."""

@@ -51,16 +51,27 @@ class _Limits:
 
 
 class _Grid:
-    """What the allow path needs of one instrument object, read once (``Instrument.id`` is a property)."""
+    """What the allow path needs of one instrument object, read once (``Instrument.id`` is a property),
+    and the verdict on the last reference price seen for it: a price object is judged once (finite,
+    positive, ``band_bps * ref``), however many intents are checked against it."""
 
-    __slots__ = ("band_bps", "id", "inst", "lot", "max_notional", "max_qty", "min_notional", "min_qty", "mult",
-                 "tick")
+    __slots__ = ("band_bps", "band_ref", "id", "inst", "lot", "max_notional", "max_qty", "min_notional",
+                 "min_qty", "mult", "ref", "ref_ok", "tick")
 
     def __init__(self, inst: Instrument, limits: _Limits) -> None:
         self.inst, self.id = inst, inst.id
         self.lot, self.min_qty, self.tick = inst.lot_size, inst.min_qty, inst.tick_size
         self.mult, self.min_notional = inst.contract_multiplier, inst.min_notional
         self.max_qty, self.max_notional, self.band_bps = limits.max_qty, limits.max_notional, limits.band_bps
+        self.ref: Decimal | None = None
+        self.ref_ok, self.band_ref = False, _ZERO
+
+    def judge(self, ref: Decimal) -> bool:
+        """Whether ``ref`` can serve as the reference price (finite and positive), remembered for it."""
+        self.ref = ref
+        self.ref_ok = ref.is_finite() and ref > _ZERO  # NaN refuses ">": finiteness first
+        self.band_ref = self.band_bps * ref if self.ref_ok else _ZERO
+        return self.ref_ok
 
 
 def floor_to_lot(qty: Decimal, lot: Decimal) -> Decimal:
@@ -90,7 +101,9 @@ class OrderSanityLayer(CountingRiskLayer):
         self._groups: dict[tuple[str, OrderSide, OrderType], list[_Entry]] = {}
         self._seq = 0
         self._front = 0  # time of the first entry of _recent
+        self._latest = -(1 << 62)  # the latest time an entry of _recent was remembered at (or later)
         self._grids: dict[int, _Grid] = {}  # id(instrument) -> its grid (the grid holds the instrument)
+        self._last: _Grid | None = None
         super().__init__(NAME, REASONS, ("max_qty", "max_notional"))
         self._allowed = RiskDecision.allow(NAME)
 
@@ -107,27 +120,31 @@ class OrderSanityLayer(CountingRiskLayer):
         inst = view.instrument
         if inst is None:
             return self._reject("unknown_instrument", intent.instrument_id)
-        g = self._grids.get(id(inst))
+        g = self._last  # the grid of the previous intent, most often this one's
         if g is None or g.inst is not inst:
-            g = self._grid(inst)
+            g = self._grids.get(id(inst))
+            if g is None or g.inst is not inst:
+                g = self._grid(inst)
+            self._last = g
         lot, qty, price = g.lot, intent.qty, intent.price
         if qty % lot:
             return self._reject("off_grid_qty", f"{qty} is not a multiple of {lot}")
         if qty < g.min_qty:
             return self._reject("below_min_qty", f"{qty} < {g.min_qty}")
         ref = portfolio.mid_prices.get(g.id) if self._use_mid else None
-        if ref is not None and not (ref.is_finite() and ref > _ZERO):  # NaN refuses ">": finiteness first
+        if ref is not None and not (g.ref_ok if ref is g.ref else g.judge(ref)):
             ref = None
         if ref is None and self._use_mark:
             ref = portfolio.mark_prices.get(g.id)
-            if ref is not None and not (ref.is_finite() and ref > _ZERO):
+            if ref is not None and not (g.ref_ok if ref is g.ref else g.judge(ref)):
                 ref = None
+        # from here a reference that is not None is g.ref, and g.band_ref is band_bps * ref
         if intent.type is _LIMIT and price is not None:
             if price % g.tick:
                 return self._reject("off_grid_price", f"{price} is not a multiple of {g.tick}")
             if ref is None:
                 return self._reject("no_reference_price", f"no mid or mark price for {g.id} yet")
-            if abs(price - ref) * _BPS > g.band_bps * ref:
+            if abs(price - ref) * _BPS > g.band_ref:
                 return self._reject("price_band", f"{price} is over {g.band_bps} bps from {ref}")
         else:
             price = ref
@@ -181,12 +198,12 @@ class OrderSanityLayer(CountingRiskLayer):
             return False
         recent = self._recent
         if recent and now - self._front >= window:
-            while recent:  # forget what has aged out (entries are kept in arrival order)
-                first = next(iter(recent.values()))
-                if now - first[2] < window:
-                    break
-                self._forget(first)
-            self._front = next(iter(recent.values()))[2] if recent else 0
+            if now - self._latest >= window:  # all of it has aged out (the common case): forget at once
+                recent.clear()
+                self._groups.clear()
+                self._front = 0
+            else:
+                self._age(now)
         price, qty, cid = intent.price, intent.qty, intent.client_order_id
         group = (intent.instrument_id, intent.side, intent.type)
         entries = self._groups.get(group)
@@ -199,21 +216,37 @@ class OrderSanityLayer(CountingRiskLayer):
                     if seen[3] != cid and 0 <= now - seen[2] < window:
                         return True
                     del recent[seen[4]]  # remembered again: it moves to the end
-                    self._seq += 1
-                    seen[2], seen[3], seen[4] = now, cid, self._seq
-                    recent[self._seq] = seen
+                    seq = self._seq = self._seq + 1
+                    seen[2], seen[3], seen[4] = now, cid, seq
+                    recent[seq] = seen
+                    if now > self._latest:
+                        self._latest = now
                     self._front = next(iter(recent.values()))[2]
                     return False
         if not recent:
             self._front = now
-        self._seq += 1
-        entry: _Entry = [price, qty, now, cid, self._seq, entries]
+        seq = self._seq = self._seq + 1
+        entry: _Entry = [price, qty, now, cid, seq, entries]
         entries.append(entry)
-        recent[self._seq] = entry
+        recent[seq] = entry
+        if now > self._latest:
+            self._latest = now
         if len(recent) > self._capacity:
             self._forget(next(iter(recent.values())))
             self._front = next(iter(recent.values()))[2]
         return False
+
+    def _age(self, now: int) -> None:
+        """Forget what has aged out: the entries from the first on (arrival order), up to one that has not."""
+        window, front, aged = self._window, 0, []
+        for entry in self._recent.values():
+            if now - entry[2] < window:
+                front = entry[2]
+                break
+            aged.append(entry)
+        for entry in aged:
+            self._forget(entry)
+        self._front = front
 
     def _forget(self, entry: _Entry) -> None:
         del self._recent[entry[4]]

@@ -1,25 +1,38 @@
-"""Shortcuts of the ``portfolio-exposure`` layer: decide in floats what is far from every limit, and keep
-the VaR of one unit of an instrument per market version, so the exact ``Decimal`` rules run only near a
-limit (or for portfolios the shortcuts do not cover). Neither changes a decision.
+"""Shortcuts of the ``portfolio-exposure`` layer: let through, in a few ``Decimal`` operations, an intent
+that is far from every limit, and keep the VaR of one unit of an instrument per market version, so the
+exact rules run only near a limit (or for portfolios the shortcut does not cover). Neither changes a
+decision.
 
-Float estimate (:meth:`Shortcuts.floats_allow`), for a portfolio whose only exposure is the intent's
-instrument and without a concentration limit: the exposure ``m`` (position plus same-side resting
-orders, valued at the intent's price) and the intent's ``a = s * q * u`` in floats, each within
-``tol = (k + 16) * 1e-14 * (Σ|terms| + |a|)`` of the exact figures (``k`` resting orders; every float
-step errs by at most 1.1e-16 of the terms' magnitudes, so this is ten times the worst case or more). An
-intent is allowed only when each test holds by more than ``tol``:
+The shortcut (:meth:`Shortcuts.quick_allow`) covers a portfolio whose only exposure is the intent's
+instrument (its position's multiplier the instrument's), without a concentration limit. Then every
+exposure the rules see is a quantity times the intent's unit ``u = price x multiplier``, so they can be
+judged in quantities, on the intent's side (``s`` = +1 buy, -1 sell): the instrument holds
+``x = s * position + resting`` (same-side resting orders, with ``count_resting``) and the intent asks
+for ``q`` more. With one exposure the gross is ``|x| u`` and the net of the portfolio and of any cluster
+is ``s x u``, so the gross, net and cluster rules all read ``(x + q) u <= limit``; the intent only brings
+the instrument toward flat when ``|x + q| <= |x|``, i.e. ``x < 0`` and ``q + 2x <= 0``.
 
-* ``|m + a| < |m|``: it only reduces the exposure (allowed whatever the limits);
-* otherwise each rule's room exceeds ``|a|`` (by ``tol`` and 1e-14 of the limit more):
-  ``max_gross_notional - |m| + |m| - s*m``,
-  ``max_net_notional - s*m`` and ``max_cluster_notional - s*m`` (with one exposure, the gross is ``|m|``
-  and the net of any cluster is ``m``); the exact rule then finds ``room / u >= q``, by a margin far
-  above the 28-digit rounding of that division;
-* the VaR after the intent, ``(|m + a| + tol)`` times the VaR of one unit on that side, is within
-  ``max_var`` less a relative 1e-9 (the market view's ``portfolio_var`` is positively homogeneous: with
-  one exposure the VaR is ``|w|`` times the unit figure, ``w`` being the float the exact path asks for).
+The exact rules compute the same figures with other roundings (28 significant digits, each step off by
+at most 5e-28 of the magnitudes involved, all within ``|position| + resting + q`` units). So the
+shortcut allows only what holds with room to spare — a relative 1e-12 of the notional limit, and
+``tol = 3e-12 * (|position| + resting)`` units where figures may cancel — fourteen orders of magnitude
+above any rounding of the exact rules:
 
-Anything else — a test too close to call, ``nan`` or infinite figures — goes to the exact rules.
+* with the position flat or on the intent's side nothing cancels (every magnitude is within ``x + q``,
+  which the limit bounds), so ``tol`` is 0; otherwise, when ``x < 0``, ``q + 2x <= -tol`` is surely
+  toward flat (allowed whatever the limits; then ``q <= 2|x|``, so ``tol`` covers ``q`` too) and
+  ``q + 2x`` within ``tol`` of 0 too close to call;
+* then ``(x + tol + q) u`` must be within the smallest notional limit less a relative 1e-12 (which covers
+  the rounding of ``q u``: the limit bounds it), and its VaR, ``(x + tol + q) u`` times the VaR of one
+  unit on that side (the market view's ``portfolio_var`` is positively homogeneous), within ``max_var``
+  less a relative 1e-9. Should the exact rules find the intent toward flat after all, they allow it too.
+
+``x`` and ``tol`` depend on the position and the resting orders only: they are kept per side while the
+view gives the same position and remainders (the same ``Decimal`` objects while nothing fills).
+
+Anything else — a test too close to call, an infinite unit VaR — goes to the exact rules. It is all
+``Decimal``: converting a ``Decimal`` to a float (through its string) costs more than the handful of
+``Decimal`` operations this takes.
 """
 
 from __future__ import annotations
@@ -34,93 +47,88 @@ from cryptoscalp_risk_portfolio_exposure.config import PortfolioExposureConfig
 
 #: a unit VaR that says nothing (infinite): the VaR itself must be computed
 UNKNOWN = Decimal("Infinity")
-# (VaR of one long unit, of one short unit) as Decimals (None: nan) and as floats
-UnitVars = tuple[Decimal | None, Decimal | None, float, float]
+#: (VaR of one long unit, of one short unit); None: ``nan``, the VaR rule cannot be judged
+UnitVars = tuple[Decimal | None, Decimal | None]
+_ZERO, _TOL, _CANCEL_TOL = Decimal(0), Decimal("1e-12"), Decimal("3e-12")
 
 
-def _limit(value: Decimal | None) -> float | None:
-    return float(value) if value is not None else None
+class _Side:
+    """What the shortcut needs of the position and resting orders on one side: ``x`` (None: a remainder
+    below zero, an over-filled order, which the shortcut leaves to the exact rules), ``x + tol``, ``2x``."""
+
+    __slots__ = ("held", "resting", "tol", "twice", "x", "x_tol")
+
+    def __init__(self, held: Decimal, resting: list[Decimal], sign: int, count_resting: bool) -> None:
+        self.held, self.resting = held, list(resting)  # the key: the view's position and remainders
+        counted = resting if count_resting else []
+        rest = sum(counted, _ZERO)
+        held_s = held if sign > 0 else -held
+        self.x: Decimal | None = held_s + rest if not counted or min(counted) >= _ZERO else None
+        # held_s >= 0: nothing cancels, no tolerance needed (see the module docstring)
+        self.tol = _ZERO if held_s >= _ZERO else (abs(held) + rest) * _CANCEL_TOL
+        x = self.x if self.x is not None else _ZERO
+        self.x_tol, self.twice = x + self.tol, x + x
 
 
 class Shortcuts:
-    """Mixed into the layer: the float estimate and the per-version unit VaR (state kept on the layer)."""
+    """Mixed into the layer: the quick allow and the per-version unit VaR (state kept on the layer)."""
 
     _cfg: PortfolioExposureConfig
 
     def _setup_shortcuts(self, config: PortfolioExposureConfig) -> None:
-        self._floats: dict[int, tuple[Decimal, float]] = {}  # id(Decimal) -> (it, its float)
-        self._unit_key: tuple[MarketView, int, str, int] | None = None  # (market, version, key, instruments)
-        self._unit: UnitVars = (None, None, math.nan, math.nan)
-        self._memo_args: dict[tuple[str, int], tuple[Hashable, Callable[[MarketView], UnitVars]]] = {}
         self._estimate = config.max_concentration is None
-        self._gross_f, self._net_f = _limit(config.max_gross_notional), _limit(config.max_net_notional)
-        self._cluster_f, self._var_f = _limit(config.max_cluster_notional), _limit(config.max_var)
-        self._var_ceiling = config.max_var * (1 - Decimal("1e-9")) if config.max_var is not None else Decimal(0)
+        self._count_resting = config.count_resting
+        limits = [x for x in (config.max_gross_notional, config.max_net_notional, config.max_cluster_notional)
+                  if x is not None]
+        self._notional_ceiling = min(limits) * (1 - _TOL) if limits else None
+        self._var_ceiling = config.max_var * (1 - Decimal("1e-9")) if config.max_var is not None else None
+        # the unit VaRs of the last instrument asked for, in the market version they were computed for;
+        # ``on_market`` renews them when a bar closes, so the check after it finds them ready
+        self._market: MarketView | None = None
+        self._unit_version, self._unit_key, self._unit_n = -1, "", 0
+        self._unit: UnitVars = (None, None)
+        self._memo_args: dict[tuple[str, int], tuple[Hashable, Callable[[MarketView], UnitVars]]] = {}
+        self._sides: dict[int, _Side] = {}  # view.sign -> the last position and remainders seen on that side
 
-    def _float(self, value: Decimal) -> float:
-        """``float(value)``, remembered for the object (positions, multipliers and resting remainders are
-        the same objects from one check to the next)."""
-        known = self._floats.get(id(value))
-        if known is not None and known[0] is value:
-            return known[1]
-        if len(self._floats) > 4096:
-            self._floats.clear()
-        f = float(value)
-        self._floats[id(value)] = (value, f)
-        return f
-
-    # -- the float estimate -----------------------------------------------------------------------------
-    def floats_allow(self, intent: OrderRequest, portfolio: PortfolioState, view: IntentView, price: Decimal,
-                     mult: Decimal, count_resting: bool) -> bool:
-        """True when the exact rules surely allow the intent (see the module docstring); False: ask them."""
-        if not self._estimate:
-            return False
-        key, floats, convert = intent.instrument_id, self._floats, self._float
-        price_f = float(price)
-        m = scale = 0.0
+    # -- the quick allow --------------------------------------------------------------------------------
+    def quick_allow(self, intent: OrderRequest, portfolio: PortfolioState, view: IntentView, price: Decimal,
+                    mult: Decimal) -> bool:
+        """True when the exact rules surely allow the intent (see the module docstring); False: ask them.
+        Only for a layer without a concentration limit (``_estimate``)."""
+        key, q = intent.instrument_id, intent.qty
         for other, pos in portfolio.positions.items():
-            if pos.qty:
-                if other != key:
-                    return False  # another exposure: the exact rules
-                q, mu = pos.qty, pos.multiplier
-                known, known_mu = floats.get(id(q)), floats.get(id(mu))
-                m = ((known[1] if known is not None and known[0] is q else convert(q)) * price_f
-                     * (known_mu[1] if known_mu is not None and known_mu[0] is mu else convert(mu)))
-                scale = abs(m)
-        known = floats.get(id(mult))
-        unit = price_f * (known[1] if known is not None and known[0] is mult else convert(mult))
-        sign = view.sign
-        if count_resting and view.resting:
-            rest = rest_abs = 0.0
-            for remaining in view.resting:
-                known = floats.get(id(remaining))
-                r = known[1] if known is not None and known[0] is remaining else convert(remaining)
-                rest += r
-                rest_abs += abs(r)
-            m += sign * rest * unit
-            scale += rest_abs * abs(unit)
-        a = sign * float(intent.qty) * unit
-        a_abs = abs(a)
-        tol = (len(view.resting) + 16) * 1e-14 * (scale + a_abs) + 1e-300
-        after, m_abs = m + a, abs(m)
-        change = abs(after) - m_abs
-        if change < -tol:
-            return True  # it only brings the instrument toward flat
-        if not change > tol:
+            if pos.qty and (other != key or pos.multiplier != mult):
+                return False  # another exposure, or a position valued with another multiplier
+        if not q > _ZERO:
             return False
-        signed, gross = sign * m, self._gross_f
-        if gross is not None and not (gross - m_abs + m_abs - signed) - a_abs > tol + 1e-14 * gross:
+        sign, held, resting = view.sign, view.held, view.resting
+        side = self._sides.get(sign)
+        if side is None or side.held is not held or side.resting != resting:
+            side = self._sides[sign] = _Side(held, resting, sign, self._count_resting)
+        x = side.x
+        if x is None:
             return False
-        for limit in (self._net_f, self._cluster_f):
-            if limit is not None and not (limit - signed) - a_abs > tol + 1e-14 * limit:
+        if x < _ZERO:
+            toward_flat = q + side.twice
+            if toward_flat <= -side.tol:
+                return True
+            if not toward_flat > side.tol:
                 return False
-        market = portfolio.market
-        if self._var_f is not None and market is not None:
-            if not abs(after) > tol:
-                return False
-            units = self.unit_vars(market, key, len(portfolio.instruments))
-            unit_var = units[2] if after > 0 else units[3]
-            if not math.isnan(unit_var) and not (abs(after) + tol) * unit_var <= self._var_f * (1 - 1e-9):
+        after = side.x_tol + q
+        need = after * (price * mult)  # the largest notional the intent can leave, on its side
+        ceiling = self._notional_ceiling
+        if ceiling is not None and need > ceiling:
+            return False
+        ceiling, market = self._var_ceiling, portfolio.market
+        if ceiling is not None and market is not None:
+            n = len(portfolio.instruments)
+            if (market is self._market and market.version == self._unit_version and key == self._unit_key
+                    and n == self._unit_n):
+                units = self._unit  # unit_vars, without the call
+            else:
+                units = self.unit_vars(market, key, n)
+            unit_var = units[0] if sign > 0 else units[1]
+            if unit_var is not None and (unit_var is UNKNOWN or need * unit_var > ceiling):
                 return False
         return True
 
@@ -128,24 +136,35 @@ class Shortcuts:
     def unit_vars(self, market: MarketView, key: str, n: int) -> UnitVars:
         """The VaR of one long and of one short unit of ``key`` among ``n`` instruments, kept per market
         version (a ``MarketMemo`` view computes it when the bar closes)."""
-        version = market.version
-        cached = self._unit_key
-        if cached is None or cached[0] is not market or cached[1] != version or cached[2] != key or cached[3] != n:
-            asked = self._memo_args.get((key, n))
-            if asked is None:  # the memo key and the function that computes it, made once
-                asked = self._memo_args[key, n] = ((self, "unit_var", key, n),
-                                                   lambda view: self._unit_vars_of(view, key, n))
-            memo = getattr(market, "memo", None)
-            self._unit = memo(*asked) if memo is not None else asked[1](market)
-            self._unit_key = (market, version, key, n)
+        if (market is not self._market or market.version != self._unit_version or key != self._unit_key
+                or n != self._unit_n):
+            self._market, self._unit_key, self._unit_n = market, key, n
+            self._renew_units(market)
         return self._unit
+
+    def _renew_units(self, market: MarketView) -> None:
+        key, n = self._unit_key, self._unit_n
+        asked = self._memo_args.get((key, n))
+        if asked is None:  # the memo key and the function that computes it, made once
+            asked = self._memo_args[key, n] = ((self, "unit_var", key, n),
+                                               lambda view: self._unit_vars_of(view, key, n))
+        self._unit_version = market.version
+        memo = getattr(market, "memo", None)
+        self._unit = memo(*asked) if memo is not None else asked[1](market)
+
+    def renew_after_bar(self) -> None:
+        """On the market-data path: when a bar has closed since the unit VaRs were taken, take them again
+        now rather than in the next check."""
+        market = self._market
+        if market is not None and market.version != self._unit_version:
+            self._renew_units(market)
 
     def _unit_vars_of(self, market: MarketView, key: str, n: int) -> UnitVars:
         cfg, index = self._cfg, market.index(key)
-        out: list[float] = []
+        out: list[Decimal | None] = []
         for side in (1.0, -1.0):
             w = [0.0] * n
             w[index] = side
-            out.append(market.portfolio_var(w, cfg.var_confidence, cfg.var_method, cfg.var_horizon_bars)[0])
-        exact = [Decimal(repr(u)) if math.isfinite(u) else None if math.isnan(u) else UNKNOWN for u in out]
-        return exact[0], exact[1], out[0], out[1]
+            u = market.portfolio_var(w, cfg.var_confidence, cfg.var_method, cfg.var_horizon_bars)[0]
+            out.append(Decimal(repr(u)) if math.isfinite(u) else None if math.isnan(u) else UNKNOWN)
+        return out[0], out[1]

@@ -19,12 +19,13 @@ Rules, each giving the largest quantity the intent may have (the smallest wins a
 An intent that does not increase the absolute exposure of its instrument (reduce-only, or one that only
 brings the position toward flat) always passes. Other codes: ``unknown_instrument``, ``no_reference_price``.
 
-Hot path: an intent far from every limit is let through by a float estimate (:mod:`.estimate`: with the
-intent's instrument the only exposure and no concentration limit); otherwise the rules run on exact
-``Decimal`` notionals, and with one exposure the VaR is that notional times the market view's VaR of one
-unit (kept per market version) unless the product comes within a relative 1e-9 of ``max_var``, where the
-view computes it (:meth:`PortfolioExposureLayer._var_clear`). ``check_fast`` (the risk stack's entry)
-takes the resting orders from the stack's ``IntentView`` and leaves out the detail of a resize.
+Hot path: an intent far from every limit is let through by a shortcut in quantities (:mod:`.estimate`:
+with the intent's instrument the only exposure and no concentration limit); otherwise the rules run on
+exact ``Decimal`` notionals, and with one exposure the VaR is that notional times the market view's VaR
+of one unit (kept per market version, and renewed by ``on_market`` when a bar closes) unless the product
+comes within a relative 1e-9 of ``max_var``, where the view computes it
+(:meth:`PortfolioExposureLayer._var_clear`). ``check_fast`` (the risk stack's entry) takes the position
+and resting orders from the stack's ``IntentView`` and leaves out the detail of a resize.
 """
 
 from __future__ import annotations
@@ -33,8 +34,8 @@ import math
 from collections.abc import Collection, Sequence
 from decimal import Decimal
 
-from cryptoscalp_core.domain.instrument import Instrument
 from cryptoscalp_core.domain.orders import OrderRequest
+from cryptoscalp_core.ports.market_feed import EventBatch
 from cryptoscalp_core.ports.risk import IntentView, MarketView, PortfolioState, RiskDecision
 from cryptoscalp_core.risk_layer import CountingRiskLayer
 from cryptoscalp_risk_portfolio_exposure.clusters import clusters
@@ -62,8 +63,6 @@ class PortfolioExposureLayer(CountingRiskLayer, Shortcuts):
         self._cfg = config
         self._concentration = Decimal(repr(config.max_concentration)) if config.max_concentration else None
         self._labels: tuple[int, list[int]] | None = None  # (market version, cluster labels)
-        self._mults: dict[int, tuple[Instrument, Decimal]] = {}  # id(instrument) -> its contract multiplier
-        self._count_resting = config.count_resting
         self._setup_shortcuts(config)
         super().__init__(NAME, REASONS, LIMITS)
         self._allowed = RiskDecision.allow(NAME)
@@ -101,20 +100,18 @@ class PortfolioExposureLayer(CountingRiskLayer, Shortcuts):
             price = _value(portfolio, key)
             if price is None:
                 return self._reject("no_reference_price", f"cannot value an intent on {key}")
-        m = self._mults.get(id(inst))
-        if m is None or m[0] is not inst:
-            m = self._mult_of(inst)
-        if self.floats_allow(intent, portfolio, view, price, m[1], self._count_resting):
+        mult = inst.contract_multiplier
+        if self._estimate and self.quick_allow(intent, portfolio, view, price, mult):
             metrics["allow"] += 1
             return self._allowed
-        unit = price * m[1]
+        unit = price * mult
         exposure: dict[str, Decimal] = {}
         for other, pos in portfolio.positions.items():
             if pos.qty:
                 p = price if other == key else (_value(portfolio, other) or pos.avg_entry_price)
                 exposure[other] = pos.qty * p * pos.multiplier
         mine = exposure.get(key, _ZERO)
-        if self._count_resting:
+        if self._cfg.count_resting:
             for remaining in view.resting:
                 mine += sign * remaining * unit
         exposure[key] = mine
@@ -165,11 +162,9 @@ class PortfolioExposureLayer(CountingRiskLayer, Shortcuts):
         metrics["allow"] += 1
         return self._allowed
 
-    def _mult_of(self, inst: Instrument) -> tuple[Instrument, Decimal]:
-        if len(self._mults) > 1024:  # portfolios built afresh with new instrument objects: stay bounded
-            self._mults.clear()
-        m = self._mults[id(inst)] = (inst, inst.contract_multiplier)
-        return m
+    def on_market(self, batch: EventBatch) -> None:
+        """The market-data path: a bar that closed renews the unit VaRs here, not in the next check."""
+        self.renew_after_bar()
 
     def _var_clear(self, market: MarketView, n: int, exposure: dict[str, Decimal], key: str, mine: Decimal,
                    after: Decimal) -> bool:
@@ -183,11 +178,11 @@ class PortfolioExposureLayer(CountingRiskLayer, Shortcuts):
         limit) for any position. False means: compute it."""
         if len(exposure) != 1 or abs(after) < abs(mine):
             return False
-        units = self.unit_vars(market, key, n)
-        unit_var = units[0] if after > 0 else units[1]
+        unit_var = self.unit_vars(market, key, n)[0 if after > 0 else 1]
         if unit_var is None:
             return True
-        return unit_var is not UNKNOWN and abs(after) * unit_var <= self._var_ceiling
+        ceiling = self._var_ceiling
+        return unit_var is not UNKNOWN and ceiling is not None and abs(after) * unit_var <= ceiling
 
     def _var_after(self, market: MarketView, n: int, exposure: dict[str, Decimal], key: str, extra: Decimal) -> float:
         cfg = self._cfg

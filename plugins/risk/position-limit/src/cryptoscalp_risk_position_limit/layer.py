@@ -67,6 +67,7 @@ class PositionLimitLayer(CountingRiskLayer):
         self._limits = {inst_id: _resolve(o, config) for inst_id, o in config.per_instrument.items()}
         self._resize = config.resize
         self._by_object: dict[int, tuple[Instrument, str, SideLimit, SideLimit]] = {}  # id(instrument) -> limits
+        self._last: tuple[Instrument | None, str, SideLimit, SideLimit] = (None, "", (None, ""), (None, ""))
         super().__init__(NAME, REASONS, REASONS[:3])
         self._allowed = RiskDecision.allow(NAME)
 
@@ -81,9 +82,10 @@ class PositionLimitLayer(CountingRiskLayer):
         inst = view.instrument
         if inst is None:
             return self._reject("unknown_instrument", intent.instrument_id)
-        limits = self._by_object.get(id(inst))
-        if limits is None or limits[0] is not inst:
-            limits = self._limits_of(inst)
+        limits = self._last  # the instrument of the previous intent, most often this one's
+        if limits[0] is not inst:
+            found = self._by_object.get(id(inst))
+            limits = self._last = found if found is not None and found[0] is inst else self._limits_of(inst)
         if limits[1] != intent.instrument_id:  # the view is of the intent's id, the rule of the instrument's
             view = IntentView.of(msgspec.structs.replace(intent, instrument_id=limits[1]), portfolio)
         buy = intent.side is _BUY

@@ -15,7 +15,8 @@ A trigger asks the engine to exit the whole position (reduce-only market order),
 ``retry_ms`` while it stays. Checks: intents adding to a position whose exit is pending are rejected
 (``stop_pending``); after a stop, intents re-entering on the same side are rejected for ``cooldown_ms``
 (``stop_cooldown``). Prices are batch rows: trades' price, quotes' mid, marks' mark price; a stop reacts
-at the end of the batch segment in which it triggered.
+at the end of the batch segment in which it triggered. A check looks only at the instruments with a stop
+triggered or a cooldown armed (the others cannot be rejected).
 """
 
 from __future__ import annotations
@@ -62,6 +63,9 @@ class VolatilityStopsLayer(CountingRiskLayer):
         self._tracked = {inst.id: _Tracked(inst) for inst in instruments}
         self._index = {inst.id: i for i, inst in enumerate(instruments)}
         self._open: dict[int, _Tracked] = {}  # instrument index -> tracked, positions open now
+        # instrument id -> tracked, with a stop triggered or a cooldown armed: the only ones a check can
+        # reject, so a check on any other instrument is done after one lookup
+        self._armed: dict[str, _Tracked] = {}
         self._retry_ns, self._cooldown_ns = config.retry_ms * 1_000_000, config.cooldown_ms * 1_000_000
         self._hold_ns = int(config.max_holding_s * 1e9) if config.max_holding_s else 0
         self._mult = tuple(_NAN if m is None else m for m in (config.stop_loss, config.take_profit, config.trailing))
@@ -87,6 +91,10 @@ class VolatilityStopsLayer(CountingRiskLayer):
         elif before == 0 or (before > 0) != (after > 0):
             t.entry_ts, t.unit, t.best, t.trigger, t.asked_ts = fill.ts_recv, _NAN, float(fill.price), "", -1
             self._open[index] = t
+        if t.trigger or t.cooldown_side:
+            self._armed[fill.instrument_id] = t
+        else:
+            self._armed.pop(fill.instrument_id, None)
 
     # -- market ---------------------------------------------------------------------------------------
     def on_market(self, batch: EventBatch) -> bool:
@@ -132,6 +140,7 @@ class VolatilityStopsLayer(CountingRiskLayer):
             hit, rule, t.best = first_trigger(p, sign, float(t.position.avg_entry_price), t.best, sl, tp, trail)
             if hit >= 0:
                 t.trigger = rule
+                self._armed[t.position.instrument_id] = t
                 self._metrics[f"trip.{rule}"] += 1
                 due = True
         return due
@@ -158,6 +167,7 @@ class VolatilityStopsLayer(CountingRiskLayer):
                 t.unit = self._unit(portfolio, key, float(t.position.avg_entry_price))
             if not t.trigger and self._hold_ns and now - t.entry_ts >= self._hold_ns:
                 t.trigger = "time_stop"
+                self._armed[key] = t
                 self._metrics["trip.time_stop"] += 1
             if t.trigger and (t.asked_ts < 0 or now - t.asked_ts >= self._retry_ns):
                 t.asked_ts = now
@@ -179,13 +189,13 @@ class VolatilityStopsLayer(CountingRiskLayer):
         return self.check_fast(intent, portfolio, None)
 
     def check_fast(self, intent: OrderRequest, portfolio: PortfolioState, view: IntentView | None) -> RiskDecision:
-        """``check``, as the risk stack calls it (the view is not needed here)."""
+        """``check``, as the risk stack calls it (of the view, only the sign is read)."""
         metrics = self._metrics
         metrics["checks"] += 1
-        t = self._tracked.get(intent.instrument_id)
+        t = self._armed.get(intent.instrument_id)
         if t is not None and not intent.reduce_only:
             held = t.position.qty
-            sign = _SIGNS[intent.side]
+            sign = _SIGNS[intent.side] if view is None else view.sign
             if t.trigger and held and (held > 0) == (sign > 0):
                 return self._reject("stop_pending", f"{t.trigger} exit pending on {held}")
             if t.cooldown_side == sign and portfolio.ts_ns < t.cooldown_until and held * sign >= 0:
