@@ -91,6 +91,7 @@ class BacktestEngine:
 
     # -- main loop --------------------------------------------------------------------------------------
     async def run(self, progress: Callable[[int], None] | None = None) -> LoopStats:
+        self.recorder.open()
         started = time.perf_counter()
         await self.feed.start()
         try:

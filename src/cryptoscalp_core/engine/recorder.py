@@ -66,11 +66,14 @@ class RunRecorder:
         """Orders the taker fast lane completed (each with its fill), kept as numbers until written."""
         last = self._done[-1] if self._done else None
         self._lane_rows += len(block)
-        if isinstance(last, LaneBlock) and self._fills and self._fills[-1] is last and last.absorb(block):
-            return
-        self._done.append(block)
-        self._fills.append(block)
-        self._lane_blocks += 1
+        if not (isinstance(last, LaneBlock) and self._fills and self._fills[-1] is last and last.absorb(block)):
+            self._done.append(block)
+            self._fills.append(block)
+            self._lane_blocks += 1
+        if self._lane_rows >= self.stream_every:
+            # a feed batch can hold tens of thousands of lane orders: hand them over as they come, so the
+            # writer works beside the engine instead of after it
+            self.flush()
 
     def audit(self, event: AuditEvent) -> None:
         self._audits.append(event)
@@ -126,6 +129,10 @@ class RunRecorder:
         else:
             self._one_by_one(lives, executions, audits)
         self.written += sum(len(life.states) for life in lives) + len(executions) + len(audits)
+
+    def open(self) -> None:
+        """Start the store's table writer now (its process starts while the feed does), if it has one."""
+        self._table_writer()
 
     def close(self) -> None:
         """Stop the table writer of a run that failed (what it has not written yet is lost with the run; its
