@@ -7,8 +7,9 @@ one and flat, sell when it crosses below and long, market orders. Here it runs a
 ``basic`` (EMAs), model ``ema-cross``, executor ``sim`` (trade-only mode: a market order fills at the
 next trade after its arrival) — through the same engine as every backtest, with results in the store.
 
-Prints events/s of the loop (feed start to last event) and end to end (profile load, container, feed
-start-up, run, writing orders and fills to the store, summary; no interpreter start-up and no HTML
+Prints events/s of the loop (feed start to last event, less the recorder's time) and end to end
+(profile load, container, feed start-up, run, writing orders and fills to the store — with the
+``fast-store`` extra, on a second core during the run — summary; no interpreter start-up and no HTML
 report), trades, PnL and peak RSS, then runs the peer scripts found in the bench folder
 (``CRYPTOSCALP_BENCH``, default ``../shared/bench``) with ``CRYPTOSCALP_PEERS_PYTHON`` (default: this
 interpreter; peers whose packages are missing are reported as such) and prints the ratios.
@@ -148,8 +149,9 @@ def main() -> None:
               f"{float(rec.get('pnl', rec.get('gross_pnl', 0.0))):>12.3f}  "
               f"{ours['loop_eps'] / loop if loop else float('nan'):.2f}x, {ours['total_eps'] / total:.2f}x")
     print(f"peak RSS {ours['peak_rss_mb']:.0f} MB; fills {ours['trades']:,.0f}; decisions taken by the taker fast "
-          f"lane {ours['lane_decisions']:,.0f} of {ours['decisions']:,.0f}; writing the orders and fills to the "
-          f"store after the last event: {ours['persist_s']:.2f} s (in the total, not in the loop)")
+          f"lane {ours['lane_decisions']:,.0f} of {ours['decisions']:,.0f}; the recorder's time handing orders and "
+          f"fills to the store, during the run and after it: {ours['persist_s']:.2f} s (in the total, not in the "
+          "loop)")
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ the same rows read back through the port, on SQLite and PostgreSQL; errors reach
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +13,7 @@ from cryptoscalp_core.ports.store import RunRecord
 from cryptoscalp_core.storage import SqlStore
 from cryptoscalp_core.storage.arrow_rows import RUN_TABLES, arrow_table
 from cryptoscalp_core.storage.bulk import OrderLife, object_columns
+from cryptoscalp_core.storage.table_writer import ProcessSink
 
 
 def _run(store: SqlStore, limit_buy, fill_of, tag: str) -> tuple[list[OrderLife], list]:  # type: ignore[no-untyped-def]
@@ -95,3 +97,15 @@ def test_no_writer_for_an_in_memory_database() -> None:
         assert store.table_writer() is None
     finally:
         store.close()
+
+
+def test_a_writer_process_that_cannot_open_its_database_is_an_error(tmp_path: Path, run_id: str, limit_buy,
+                                                                     fill_of, store: SqlStore) -> None:
+    """The SQLite child process ends at once (no such folder): the batch is refused with that, not lost."""
+    lives, fills = _run(store, limit_buy, fill_of, "e")
+    sink = ProcessSink(tmp_path / "missing" / "store.db", busy_timeout_s=1.0)
+    try:
+        with pytest.raises(RuntimeError, match="process ended"):
+            sink.append(_tables(run_id, lives, fills))
+    finally:
+        sink.close()

@@ -66,7 +66,10 @@ def sqlite_sink(path: str, busy_timeout_s: float) -> AdbcSink:
     # the same rules as the store's own connections: foreign keys checked, wait for the store's
     # transactions instead of failing with SQLITE_BUSY, take the write lock up front. The pragmas are
     # no-ops inside a transaction, hence autocommit and explicit transactions.
-    setup = ("PRAGMA foreign_keys=ON", f"PRAGMA busy_timeout={int(busy_timeout_s * 1000)}")
+    # synchronous=NORMAL: a WAL commit is then not synced on its own; the run's closing commit (the store's,
+    # synchronous=FULL) syncs the log with every frame written before it, so the run is as durable at its end
+    setup = ("PRAGMA foreign_keys=ON", f"PRAGMA busy_timeout={int(busy_timeout_s * 1000)}",
+             "PRAGMA synchronous=NORMAL")
     return AdbcSink(lambda: sqlite_adbc.connect(path, autocommit=True), setup, begin="BEGIN IMMEDIATE")
 
 

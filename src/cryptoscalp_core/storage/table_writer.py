@@ -68,9 +68,10 @@ class ProcessSink:
     def __init__(self, path: Path, busy_timeout_s: float) -> None:
         self._folder = Path(tempfile.mkdtemp(prefix="cryptoscalp-tables-"))
         self._count = 0
-        # -I: no user site, no environment, and not the module's folder on the path (storage/types.py)
+        # -P: neither the working folder nor the module's on the path (a types.py there would shadow the
+        # standard library's); the environment and the user's site packages stay as for this process
         self._child = subprocess.Popen(
-            [sys.executable, "-I", "-c", self._BOOT, adbc_sink.__file__, str(path), repr(busy_timeout_s)],
+            [sys.executable, "-P", "-c", self._BOOT, adbc_sink.__file__, str(path), repr(busy_timeout_s)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
 
     def append(self, batch: Batch) -> None:
@@ -98,10 +99,18 @@ class ProcessSink:
             raise TableWriteError(got["error"])
 
     def close(self) -> None:
+        # every batch was answered, so committed: the child's exit (an interpreter shutting down) is waited
+        # for off the caller's path
+        if self._child.stdin is not None:
+            self._child.stdin.close()
+        threading.Thread(target=self._reap, name="cryptoscalp-table-writer-exit", daemon=True).start()
+
+    def _reap(self) -> None:
         try:
-            if self._child.stdin is not None:
-                self._child.stdin.close()
             self._child.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self._child.kill()
+            self._child.wait()
         finally:
             shutil.rmtree(self._folder, ignore_errors=True)
 
