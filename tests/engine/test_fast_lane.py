@@ -265,13 +265,13 @@ def test_long_runs_are_written_in_parts_in_order() -> None:
 @given(st.lists(st.tuples(st.sampled_from([-1, 1]), st.sampled_from([1, 3, 10, 20]), st.integers(599_000, 601_000),
                           st.booleans(), st.booleans()), min_size=1, max_size=40),
        st.sampled_from(["0", "0.003", "-0.01", "0.0030", "0E-5"]), st.sampled_from(["0", "2.5", "4.25"]))
-def test_lane_tables_hold_the_rows_of_store_columns(orders: list[tuple[int, int, int, bool, bool]], start: str,
+def test_lane_columns_hold_the_rows_of_store_columns(orders: list[tuple[int, int, int, bool, bool]], start: str,
                                                     taker_bps: str) -> None:
     """The Arrow tables built with array operations are the store columns built Decimal by Decimal, text for
     text (exponents included): cancelled orders, mixed sizes, starts of every exponent."""
     from cryptoscalp_core.domain.instrument import Instrument
     from cryptoscalp_core.engine.lane_records import LaneBlock, LaneContext
-    from cryptoscalp_core.engine.lane_tables import lane_tables
+    from cryptoscalp_core.engine.lane_tables import lane_columns
     from cryptoscalp_core.sim.account import Account
     from cryptoscalp_core.sim.config import SimVenueConfig
     from cryptoscalp_core.storage.arrow_rows import RUN_TABLES, arrow_table
@@ -283,6 +283,10 @@ def test_lane_tables_hold_the_rows_of_store_columns(orders: list[tuple[int, int,
         rows[k] = [k + 7, 0, sign, lots, reduce, 1000 + k, 0, 40 + k, 2000 + k, 90 + k, ticks, 3000 + k, 4000 + k,
                    cancelled]
     block = LaneBlock([rows], "pfx", LaneContext((instrument,), account), (Decimal(start),))
-    tables = lane_tables(block, "run-x")
-    for name, table, columns in zip(RUN_TABLES, tables, block.store_columns("run-x"), strict=True):
-        assert table.equals(arrow_table(name, columns)), name
+    made = lane_columns(block, "run-x")
+    for name, part, columns in zip(RUN_TABLES, made, block.store_columns("run-x"), strict=True):
+        rows = len(next(iter(columns.values()))) if columns else 0
+        assert part[1] == rows
+        assert arrow_table(name, part).equals(arrow_table(name, (columns, rows))), name
+    # parts of both kinds joined keep their order
+    assert arrow_table("fills", made[2], made[2]).to_pylist() == 2 * arrow_table("fills", made[2]).to_pylist()

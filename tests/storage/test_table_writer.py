@@ -33,7 +33,8 @@ def _run(store: SqlStore, limit_buy, fill_of, tag: str) -> tuple[list[OrderLife]
 
 def _tables(run_id: str, lives: list[OrderLife], fills: list) -> list:  # type: ignore[type-arg]
     columns = object_columns(run_id, lives, fills)
-    return [(name, arrow_table(name, part)) for name, part in zip(RUN_TABLES, columns, strict=True)]
+    rows = (len(lives), sum(len(life.states) for life in lives), len(fills))
+    return [(name, arrow_table(name, (part, n))) for name, part, n in zip(RUN_TABLES, columns, rows, strict=True)]
 
 
 def test_written_tables_read_back_like_the_bulk_import(store: SqlStore, run_id: str, limit_buy, fill_of) -> None:
@@ -86,9 +87,9 @@ def test_decimal_columns_refuse_floats_and_non_finite_values(run_id: str) -> Non
                "side": ["buy"], "price": [65000.5], "qty": [Decimal(1)], "fee": [Decimal(0)], "fee_asset": ["USDT"],
                "is_maker": [True], "venue_order_id": ["V"], "ts_event": [1], "ts_recv": [2]}
     with pytest.raises(TypeError, match="price"):
-        arrow_table("fills", columns)
+        arrow_table("fills", (columns, 1))
     with pytest.raises(ValueError, match="non-finite"):
-        arrow_table("fills", {**columns, "price": [Decimal("NaN")]})
+        arrow_table("fills", ({**columns, "price": [Decimal("NaN")]}, 1))
 
 
 def test_no_writer_for_an_in_memory_database() -> None:

@@ -1,11 +1,12 @@
-"""The store rows of a :class:`~cryptoscalp_core.engine.lane_records.LaneBlock` as Arrow tables.
+"""The store rows of a :class:`~cryptoscalp_core.engine.lane_records.LaneBlock`, as arrays.
 
 The same rows as :meth:`LaneBlock.store_columns`, built with array operations: a decimal's text is
 made once per distinct value (a price per distinct tick count, a fill's figures per distinct
 ``(instrument, ticks, lots)``) and spread by indexing; each order's three states are the columns of
 its final state interleaved with the two states before it. Building these while the engine runs is
 what lets the table writer overlap the write with the simulation, so nothing here loops in Python
-per order. Text columns are numpy object arrays until the one conversion to Arrow per column.
+per order. Text columns stay numpy object arrays until the recorder's one conversion to Arrow per
+column and flush.
 """
 
 from __future__ import annotations
@@ -19,11 +20,9 @@ import numpy.typing as npt
 from cryptoscalp_core.domain import _exact
 from cryptoscalp_core.domain.client_ids import client_order_ids
 from cryptoscalp_core.domain.orders import OrderSide, OrderStatus, OrderType, TimeInForce
-from cryptoscalp_core.storage.arrow_rows import arrow_schema
+from cryptoscalp_core.storage.arrow_rows import Part
 
 if TYPE_CHECKING:
-    import pyarrow as pa  # type: ignore[import-untyped]
-
     from cryptoscalp_core.engine.lane_records import LaneBlock
 
 # columns of cryptoscalp_speedups.taker_lane.ORDER_COLUMNS
@@ -96,8 +95,9 @@ def _requested(block: LaneBlock) -> Objects:
         Decimal((0, (1,), e)), context=_exact.EXACT),), 1)[0]
 
 
-def lane_tables(block: LaneBlock, run_id: str) -> tuple[pa.Table, pa.Table, pa.Table]:
-    """The ``orders``, ``order_states`` and ``fills`` rows of ``block``, in order."""
+def lane_columns(block: LaneBlock, run_id: str) -> tuple[Part, Part, Part]:
+    """The ``orders``, ``order_states`` and ``fills`` rows of ``block``, in order, as parts for
+    :func:`~cryptoscalp_core.storage.arrow_rows.arrow_table` (text columns as numpy object arrays)."""
     ctx, o = block.context, block.orders
     n = len(o)
     cancelled = o[:, _CANCELLED] != 0
@@ -136,18 +136,4 @@ def lane_tables(block: LaneBlock, run_id: str) -> tuple[pa.Table, pa.Table, pa.T
              "fee_asset": _pick([i.quote for i in ctx.instruments], filled_rows[:, _INST]), "is_maker": False,
              "trade_id": _objects([f"T{v}" for v in filled_rows[:, _TRADE].tolist()]),
              "venue_order_id": vids[~cancelled], "ts_event": filled_rows[:, _FILL_TS], "ts_recv": filled_rows[:, _END]}
-    return (_table("orders", orders, n), _table("order_states", states, 3 * n),
-            _table("fills", fills, len(filled_rows)))
-
-
-def _table(name: str, columns: dict[str, Any], rows: int) -> pa.Table:
-    """Columns (arrays, or one value for every row) as a table of store table ``name``'s schema."""
-    import pyarrow as pa
-
-    schema = arrow_schema(name)
-    # an object array goes through a list: Arrow converts a list of str several times faster
-    arrays = [pa.array(value.tolist() if value.dtype == object else value, type=f.type)
-              if isinstance(value, np.ndarray) else
-              pa.nulls(rows, type=f.type) if value is None else pa.repeat(pa.scalar(value, type=f.type), rows)
-              for f in schema for value in (columns[f.name],)]
-    return pa.Table.from_arrays(arrays, schema=schema)
+    return (orders, n), (states, 3 * n), (fills, len(filled_rows))

@@ -150,13 +150,11 @@ class RunRecorder:
     def _stream(self, writer: RunTableWriter, orders: list[OrderLife | LaneBlock], fills: list[Fill | LaneBlock],
                 audits: list[AuditEvent]) -> None:
         """Hand the finished orders and the fills to the table writer as Arrow tables, in order."""
-        import pyarrow as pa  # type: ignore[import-untyped]
+        from cryptoscalp_core.engine.lane_tables import lane_columns
+        from cryptoscalp_core.storage.arrow_rows import Part, arrow_table
 
-        from cryptoscalp_core.engine.lane_tables import lane_tables
-        from cryptoscalp_core.storage.arrow_rows import arrow_table
-
-        made: dict[int, tuple[pa.Table, pa.Table, pa.Table]] = {}
-        tables: dict[str, list[pa.Table]] = {"orders": [], "order_states": [], "fills": []}
+        made: dict[int, tuple[Part, Part, Part]] = {}
+        parts: dict[str, list[Part]] = {"orders": [], "order_states": [], "fills": []}
         lives: list[OrderLife] = []
         for item in [*orders, None]:
             if isinstance(item, OrderLife):
@@ -164,26 +162,26 @@ class RunRecorder:
                 continue
             if lives:
                 o, s, _ = object_columns(self.run_id, lives, [])
-                tables["orders"].append(arrow_table("orders", o))
-                tables["order_states"].append(arrow_table("order_states", s))
+                parts["orders"].append((o, len(lives)))
+                parts["order_states"].append((s, sum(len(life.states) for life in lives)))
                 lives = []
             if item is not None:
-                made[id(item)] = got = lane_tables(item, self.run_id)
-                tables["orders"].append(got[0])
-                tables["order_states"].append(got[1])
+                made[id(item)] = got = lane_columns(item, self.run_id)
+                parts["orders"].append(got[0])
+                parts["order_states"].append(got[1])
         executions: list[Fill] = []
         for entry in [*fills, None]:
             if isinstance(entry, Fill):
                 executions.append(entry)
                 continue
             if executions:
-                tables["fills"].append(arrow_table("fills", object_columns(self.run_id, [], executions)[2]))
+                parts["fills"].append((object_columns(self.run_id, [], executions)[2], len(executions)))
                 executions = []
             if entry is not None:
                 known = made.get(id(entry))
-                tables["fills"].append((known or lane_tables(entry, self.run_id))[2])
+                parts["fills"].append((known or lane_columns(entry, self.run_id))[2])
         # one table per store table, orders first (the states' foreign key), rows in recording order
-        writer.write([(name, pa.concat_tables(parts)) for name, parts in tables.items() if parts])
+        writer.write([(name, arrow_table(name, *got)) for name, got in parts.items() if got])
         if audits:
             cast(Any, self.store).import_run_columns(self.run_id, {}, {}, {}, audits)
         self.written += sum(3 * len(o) if isinstance(o, LaneBlock) else len(o.states) for o in orders)

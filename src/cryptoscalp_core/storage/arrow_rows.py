@@ -8,12 +8,15 @@ of the decimals (the same checks as the DB-API path: a float or a non-finite val
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
+import numpy.typing as npt
 from sqlalchemy import BigInteger, Boolean, Integer, Table
 
-from cryptoscalp_core.storage.bulk import Columns, text_column
+from cryptoscalp_core.storage.bulk import text_column
 from cryptoscalp_core.storage.models import Base
 from cryptoscalp_core.storage.types import DecimalText
 
@@ -22,6 +25,7 @@ if TYPE_CHECKING:
 
 #: the tables a simulated run's bulk import writes, in an order that satisfies their foreign keys
 RUN_TABLES = ("orders", "order_states", "fills")
+_NUMPY: dict[Any, Any] = {}  # Arrow type -> numpy dtype of the non-text columns (filled on first use)
 
 
 @cache
@@ -38,20 +42,50 @@ def arrow_schema(name: str) -> pa.Schema:
         arrow = (pa.bool_() if isinstance(kind, Boolean) else pa.int64() if isinstance(kind, Integer | BigInteger)
                  else pa.string())
         fields.append(pa.field(column.name, arrow, nullable=bool(column.nullable)))
+    _NUMPY.update({pa.bool_(): np.bool_, pa.int64(): np.int64})
     return pa.schema(fields)
 
 
-def arrow_table(name: str, columns: Columns) -> pa.Table:
-    """Columns already mapped to store table ``name`` (name -> values) as an Arrow table of its schema."""
+Part = tuple[Mapping[str, Any], int]
+
+
+def arrow_table(name: str, *parts: Part) -> pa.Table:
+    """Rows of store table ``name`` as an Arrow table of its schema, from parts in row order.
+
+    A part is ``(columns, rows)``; a column is a list of Python values (Decimals for ``DecimalText``
+    columns, as :func:`~cryptoscalp_core.storage.bulk.object_columns` gives them), a numpy array (text
+    already, for decimals), or one value for every row of the part. The parts are joined column by
+    column before the one conversion to Arrow: a run's flush mixes hundreds of small parts, and each
+    conversion has a fixed cost."""
     import pyarrow as pa
 
     schema = arrow_schema(name)
-    if not columns:  # no rows (columns_of gives no names then)
-        return schema.empty_table()
     decimals = _decimal_columns(name)
-    arrays = [pa.array(text_column(columns[f.name], f.name) if f.name in decimals else columns[f.name], type=f.type)
-              for f in schema]
+    arrays = []
+    for f in schema:
+        kind = _NUMPY.get(f.type, object)
+        chunks = []
+        for columns, rows in parts:
+            if not rows:
+                continue
+            value = columns[f.name]
+            if isinstance(value, list):
+                value = _objects(text_column(value, f.name)) if f.name in decimals else (
+                    _objects(value) if kind is object else np.asarray(value, dtype=kind))
+            elif not isinstance(value, np.ndarray):
+                value = np.full(rows, value, dtype=kind)
+            chunks.append(value)
+        column = chunks[0] if len(chunks) == 1 else np.concatenate(chunks) if chunks else np.empty(0, dtype=kind)
+        # an object array goes through a list: Arrow converts a list of str several times faster
+        arrays.append(pa.array(column.tolist() if column.dtype == object else column.astype(kind, copy=False),
+                               type=f.type))
     return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def _objects(values: Sequence[Any]) -> npt.NDArray[np.object_]:
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
 
 
 @cache
