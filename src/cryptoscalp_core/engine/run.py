@@ -86,16 +86,23 @@ async def run_backtest(profile_path: str | Path, *, host: PluginHost | None = No
         raise BacktestSetupError(f"model {resolved.components['model'].spec.name!r} must be trained or loaded "
                                  "before a backtest; use a rule model or load a trained one")
     store = components.store
-    store.migrate()
     run_id = new_run_id()
-    record = RunRecord(run_id=run_id, mode="backtest", profile_name=resolved.profile.name or Path(profile_path).stem,
-                       profile_digest=profile_digest(resolved), started_ns=time.time_ns())
-    store.start_run(record)
-    host.notify("cryptoscalp_run_started", run=record)
-    engine = BacktestEngine(run_id=run_id, instruments=resolved.instruments, feed=components.feed,
-                            features=components.features, model=components.model, risk=components.risk,
-                            venue=venue, recorder=RunRecorder(store, run_id), clock=components.clock,
-                            trading=resolved.profile.trading, plugins=host)
+    recorder = RunRecorder(store, run_id)
+    recorder.open()  # a table writer's process starts while the store migrates and the run starts
+    try:
+        store.migrate()
+        record = RunRecord(run_id=run_id, mode="backtest",
+                           profile_name=resolved.profile.name or Path(profile_path).stem,
+                           profile_digest=profile_digest(resolved), started_ns=time.time_ns())
+        store.start_run(record)
+        host.notify("cryptoscalp_run_started", run=record)
+        engine = BacktestEngine(run_id=run_id, instruments=resolved.instruments, feed=components.feed,
+                                features=components.features, model=components.model, risk=components.risk,
+                                venue=venue, recorder=recorder, clock=components.clock,
+                                trading=resolved.profile.trading, plugins=host)
+    except BaseException:
+        recorder.close()
+        raise
     try:
         stats = await engine.run(progress)
     except BaseException:

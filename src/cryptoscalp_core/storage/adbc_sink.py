@@ -75,11 +75,14 @@ def sqlite_sink(path: str, busy_timeout_s: float) -> AdbcSink:
 
 def serve(path: str, busy_timeout_s: float) -> None:
     """The child's loop: batches from stdin, answers to stdout."""
+    import adbc_driver_sqlite.dbapi  # noqa: F401 - loaded while the parent is still starting its run
     import pyarrow as pa  # type: ignore[import-untyped]
 
-    sink = sqlite_sink(path, busy_timeout_s)
+    sink: AdbcSink | None = None  # connected at the first batch: the database may not be migrated yet
     try:
         for line in sys.stdin:
+            if sink is None:
+                sink = sqlite_sink(path, busy_timeout_s)
             files = json.loads(line)
             try:
                 batch = []
@@ -97,4 +100,5 @@ def serve(path: str, busy_timeout_s: float) -> None:
             sys.stdout.write(json.dumps(answer) + "\n")
             sys.stdout.flush()
     finally:
-        sink.close()
+        if sink is not None:
+            sink.close()
