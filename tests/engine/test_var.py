@@ -35,8 +35,11 @@ def test_historical_matches_sorted_sample(r: np.ndarray, c: float) -> None:
     lo = math.floor(pos)
     q = s[lo] + (s[min(lo + 1, len(s) - 1)] - s[lo]) * (pos - lo)
     assert v == pytest.approx(-q, abs=1e-12)
-    tail = [x for x in r if x <= q]
-    assert es == pytest.approx(-sum(tail) / len(tail), abs=1e-12)
+    # a return within rounding of the quantile may fall on either side of it, depending on how the
+    # interpolation rounds: either tail is right
+    eps = 1e-12 * max(1.0, abs(q))
+    tails = [[x for x in r if x <= q + eps], [x for x in r if x < q - eps]]
+    assert any(t and es == pytest.approx(-sum(t) / len(t), abs=1e-12) for t in tails), (es, q)
     assert es >= v - 1e-12
 
 

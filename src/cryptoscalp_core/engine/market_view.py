@@ -35,13 +35,19 @@ _MISSING = object()
 
 
 class _Bars:
-    """Closed bars of one instrument in a ring of ``window`` (kept in a 2x buffer, shifted when full)."""
+    """Closed bars of one instrument in a ring of ``window`` (kept in a 2x buffer, shifted when full).
 
-    __slots__ = ("close", "count", "cur", "cur_close", "cur_high", "cur_low", "high", "low", "window")
+    Each bar's log close and its return from the bar before are taken once, when the bar is written:
+    ``ret[i] = log[i] - log[i - 1]`` is the very subtraction that differencing the window's logs does, and
+    ``np.log`` works element by element, so a window's returns are a slice of ``ret``, to the bit what
+    recomputing them from its closes gives, without touching 600 bars per bar."""
+
+    __slots__ = ("close", "count", "cur", "cur_close", "cur_high", "cur_low", "high", "log", "low", "ret",
+                 "window")
 
     def __init__(self, window: int) -> None:
         self.window = window
-        self.close, self.high, self.low = (np.empty(2 * window) for _ in range(3))
+        self.close, self.high, self.low, self.log, self.ret = (np.empty(2 * window) for _ in range(5))
         self.count = 0
         self.cur = -1  # id of the open bar; -1 before any price
         self.cur_high = self.cur_low = self.cur_close = math.nan
@@ -95,26 +101,52 @@ class _Bars:
         """What the vectorised path does with one price in bar ``bar`` after the open one: the open bar
         closes, empty bars until ``bar`` repeat its close (at most a window of them), ``bar`` opens."""
         k = 1 + min(bar - self.cur - 1, self.window)
-        c, h, low = [self.cur_close] * k, [self.cur_close] * k, [self.cur_close] * k
-        h[0], low[0] = self.cur_high, self.cur_low
-        w = self.window
-        self._append(c[-w:], h[-w:], low[-w:])  # type: ignore[arg-type]
+        n = min(k, self.window)  # a full window of empty bars pushes the closed bar itself out
+        at = self._room(n)
+        end = at + n
+        self.close[at:end] = self.high[at:end] = self.low[at:end] = self.cur_close
+        if n == k:
+            self.high[at], self.low[at] = self.cur_high, self.cur_low
+        self._derive(at, end)
         self.cur, self.cur_high, self.cur_low, self.cur_close = bar, price, price, price
         return True
 
     def _append(self, c: Floats, h: Floats, low: Floats) -> None:
-        n, w = len(c), self.window
+        at = self._room(len(c))
+        sl = slice(at, at + len(c))
+        self.close[sl], self.high[sl], self.low[sl] = c, h, low
+        self._derive(at, sl.stop)
+
+    def _room(self, n: int) -> int:
+        """Where ``n`` new bars go; a full buffer first keeps only the bars the window still needs."""
+        w = self.window
         if self.count + n > 2 * w:
             keep = max(0, w - n)
-            for arr in (self.close, self.high, self.low):
-                arr[:keep] = arr[self.count - keep:self.count]
+            start = self.count - keep
+            for arr in (self.close, self.high, self.low, self.log):
+                arr[:keep] = arr[start:self.count]
+            # returns handed out are views of ``ret`` (kept by layers until the version changes): they
+            # stay as they were in the old buffer, the window goes on in a new one
+            ret = np.empty(2 * w)
+            ret[:keep] = self.ret[start:self.count]
+            self.ret = ret
             self.count = keep
-        sl = slice(self.count, self.count + n)
-        self.close[sl], self.high[sl], self.low[sl] = c, h, low
-        self.count += n
+        return self.count
 
-    def closes(self) -> Floats:
-        return self.close[max(0, self.count - self.window):self.count]
+    def _derive(self, at: int, end: int) -> None:
+        """Log closes and returns of the bars just written to ``[at, end)`` (a return needs the bar before:
+        none for the buffer's first bar, which no window's returns include)."""
+        np.log(self.close[at:end], out=self.log[at:end])
+        lo = max(at, 1)
+        if lo < end:
+            np.subtract(self.log[lo:end], self.log[lo - 1:end - 1], out=self.ret[lo:end])
+        self.count = end
+
+    def returns(self) -> Floats:
+        """The window's returns: a read-only view, never written again (see :meth:`_room`)."""
+        got = self.ret[max(0, self.count - self.window) + 1:self.count]
+        got.flags.writeable = False
+        return got
 
     def atr(self, bars: int) -> float:
         lo = max(1, self.count - bars)
@@ -144,6 +176,11 @@ class MarketView:
         self._cache: dict[object, object] = {}
         self._memos: dict[Hashable, Callable[[MarketView], object]] = {}  # key -> its compute function
         self._memo_values: dict[Hashable, object] = {}  # key -> its figure in this version
+        self._scratch = np.empty(window)  # realised_vol's centred returns (a float comes out, not the array)
+        # cache key, or its first item -> what computes it again (the rest of the key its arguments)
+        self._renew: dict[str, Callable[..., object]] = {
+            "m": self.matrix, "corr": self.correlation, "mom": self._moments, "r": self.returns,
+            "s": self.realised_vol, "v": self._risk, "u": self._unit_var}
 
     @property
     def bar_ns(self) -> int:
@@ -216,21 +253,12 @@ class MarketView:
             # a broken figure must not stop market data: asked again, it is recomputed (and raises) there
             with contextlib.suppress(Exception):
                 self.memo(key, self._memos[key])
+        renew = self._renew
         for key in keys:
-            if key == "m":
-                self.matrix()
-            elif key == "corr":
-                self.correlation()
-            elif key == "mom":
-                self._moments()
-            elif isinstance(key, tuple) and key[0] == "r":
-                self.returns(key[1])
-            elif isinstance(key, tuple) and key[0] == "s":
-                self.realised_vol(key[1])
-            elif isinstance(key, tuple) and key[0] == "v":
-                self._risk(*key[1:])
-            elif isinstance(key, tuple) and key[0] == "u":
-                self._unit_var(*key[1:])
+            if isinstance(key, tuple):
+                renew[key[0]](*key[1:])
+            else:
+                renew[key]()  # type: ignore[index]  # the keys without arguments are strings
 
     # -- reads ------------------------------------------------------------------------------------------
     def memo(self, key: Hashable, compute: Callable[[MarketView], _T]) -> _T:
@@ -251,13 +279,7 @@ class MarketView:
         key = ("r", instrument_id)
         got = self._cache.get(key)
         if got is None:
-            closes = self._bars[self._ids[instrument_id]].closes()
-            if len(closes) > 1:
-                logs = np.log(closes)
-                got = logs[1:] - logs[:-1]  # np.diff's own subtraction, without its call overhead
-            else:
-                got = np.empty(0)
-            self._cache[key] = got
+            got = self._cache[key] = self._bars[self._ids[instrument_id]].returns()
         return got  # type: ignore[return-value]
 
     def realised_vol(self, instrument_id: str) -> float:
@@ -265,7 +287,7 @@ class MarketView:
         got = self._cache.get(key)
         if got is None:
             r = self.returns(instrument_id)
-            got = var.std_of(r) if len(r) >= 2 else math.nan  # float(r.std(ddof=1)), bit for bit
+            got = var.std_of(r, self._scratch) if len(r) >= 2 else math.nan  # float(r.std(ddof=1)), bit for bit
             self._cache[key] = got
         return got  # type: ignore[return-value]
 
@@ -277,10 +299,13 @@ class MarketView:
         got = self._cache.get("m")
         if got is None:
             cols = [self.returns(i) for i in self._ids]
-            n = min((len(c) for c in cols), default=0)
-            got = np.empty((n, len(cols)))  # np.column_stack of the columns' last n, without its overhead
-            for j, c in enumerate(cols):
-                got[:, j] = c[len(c) - n:]
+            if len(cols) == 1:  # the one column as it is: a view with the layout of a stacked copy
+                got = cols[0].reshape(-1, 1)
+            else:
+                n = min((len(c) for c in cols), default=0)
+                got = np.empty((n, len(cols)))  # np.column_stack of the columns' last n, without its overhead
+                for j, c in enumerate(cols):
+                    got[:, j] = c[len(c) - n:]
             self._cache["m"] = got
         return got  # type: ignore[return-value]
 
@@ -357,7 +382,10 @@ class MarketView:
     def _moments(self) -> tuple[list[float], list[list[float]]] | None:
         got = self._cache.get("mom", False)
         if got is False:
-            found = var.moments(self.matrix())
-            got = (found[0].tolist(), found[1].tolist()) if found is not None else None
+            m = self.matrix()
+            # var.moments(m) without its search for incomplete rows: returns of finite positive closes
+            # are finite (logs lie within [-745, 710]), so every row is complete and the rows it keeps
+            # are ``m`` itself, in the same (C) layout
+            got = (var.mean_of(m).tolist(), var.cov_of(m).tolist()) if len(m) >= var.MIN_OBSERVATIONS else None
             self._cache["mom"] = got
         return got  # type: ignore[return-value]

@@ -132,13 +132,14 @@ def cov_of(rows: Floats) -> Floats:
     return cov  # type: ignore[no-any-return]
 
 
-def std_of(returns: Floats) -> float:
+def std_of(returns: Floats, scratch: Floats | None = None) -> float:
     """``float(returns.std(ddof=1))`` of a 1-D float array of two values or more, numpy's steps without
-    its argument handling (the sample deviation is read whenever a bar closes)."""
+    its argument handling (the sample deviation is read whenever a bar closes). ``scratch``, at least as
+    long as ``returns``, takes the centred values instead of a new array."""
     n = len(returns)
     mean = np.add.reduce(returns, axis=None, keepdims=True)
     np.true_divide(mean, n, out=mean, casting="unsafe")
-    x = np.subtract(returns, mean)
+    x = np.subtract(returns, mean, out=None if scratch is None else scratch[:n])
     np.square(x, out=x)
     return float(np.sqrt(np.add.reduce(x, None) / (n - 1)))
 
