@@ -155,31 +155,20 @@ class RunRecorder:
 
         made: dict[int, tuple[Part, Part, Part]] = {}
         parts: dict[str, list[Part]] = {"orders": [], "order_states": [], "fills": []}
-        lives: list[OrderLife] = []
-        for item in [*orders, None]:
-            if isinstance(item, OrderLife):
-                lives.append(item)
-                continue
-            if lives:
-                o, s, _ = object_columns(self.run_id, lives, [])
-                parts["orders"].append((o, len(lives)))
-                parts["order_states"].append((s, sum(len(life.states) for life in lives)))
-                lives = []
-            if item is not None:
-                made[id(item)] = got = lane_columns(item, self.run_id)
+        for run in _runs(orders, OrderLife):
+            if isinstance(run, LaneBlock):
+                made[id(run)] = got = lane_columns(run, self.run_id)
                 parts["orders"].append(got[0])
                 parts["order_states"].append(got[1])
-        executions: list[Fill] = []
-        for entry in [*fills, None]:
-            if isinstance(entry, Fill):
-                executions.append(entry)
-                continue
-            if executions:
-                parts["fills"].append((object_columns(self.run_id, [], executions)[2], len(executions)))
-                executions = []
-            if entry is not None:
-                known = made.get(id(entry))
-                parts["fills"].append((known or lane_columns(entry, self.run_id))[2])
+            else:
+                o, s, _ = object_columns(self.run_id, run, [])
+                parts["orders"].append((o, len(run)))
+                parts["order_states"].append((s, sum(len(life.states) for life in run)))
+        for run in _runs(fills, Fill):
+            if isinstance(run, LaneBlock):
+                parts["fills"].append((made.get(id(run)) or lane_columns(run, self.run_id))[2])
+            else:
+                parts["fills"].append((object_columns(self.run_id, [], run)[2], len(run)))
         # one table per store table, orders first (the states' foreign key), rows in recording order
         writer.write([(name, arrow_table(name, *got)) for name, got in parts.items() if got])
         if audits:
@@ -193,30 +182,14 @@ class RunRecorder:
         order_cols: Columns = {}
         state_cols: Columns = {}
         fill_cols: Columns = {}
-        run_id, pending = self.run_id, []
-        for item in [*orders, None]:
-            if isinstance(item, OrderLife):
-                pending.append(item)
-                continue
-            if pending:
-                o, s, _ = object_columns(run_id, pending, [])
-                extend_columns(order_cols, o)
-                extend_columns(state_cols, s)
-                pending = []
-            if item is not None:
-                o, s, _ = item.store_columns(run_id)
-                extend_columns(order_cols, o)
-                extend_columns(state_cols, s)
-        executions: list[Fill] = []
-        for entry in [*fills, None]:
-            if isinstance(entry, Fill):
-                executions.append(entry)
-                continue
-            if executions:
-                extend_columns(fill_cols, object_columns(run_id, [], executions)[2])
-                executions = []
-            if entry is not None:
-                extend_columns(fill_cols, entry.store_columns(run_id)[2])
+        for run in _runs(orders, OrderLife):
+            o, s, _ = run.store_columns(self.run_id) if isinstance(run, LaneBlock) else object_columns(
+                self.run_id, run, [])
+            extend_columns(order_cols, o)
+            extend_columns(state_cols, s)
+        for run in _runs(fills, Fill):
+            extend_columns(fill_cols, run.store_columns(self.run_id)[2] if isinstance(run, LaneBlock)
+                           else object_columns(self.run_id, [], run)[2])
         return order_cols, state_cols, fill_cols
 
     def _one_by_one(self, orders: list[OrderLife], fills: list[Fill], audits: list[AuditEvent]) -> None:
@@ -245,3 +218,18 @@ def _parts(items: list[Any], size: int) -> Iterator[list[Any]]:
             rows += n
     if part:
         yield part
+
+
+def _runs(items: list[Any], kind: type) -> Iterator[Any]:
+    """``items`` as consecutive runs: a list of the ``kind`` objects between fast-lane blocks, or a block."""
+    run: list[Any] = []
+    for item in items:
+        if isinstance(item, kind):
+            run.append(item)
+            continue
+        if run:
+            yield run
+            run = []
+        yield item
+    if run:
+        yield run
