@@ -128,11 +128,18 @@ def main() -> None:
     ap.add_argument("--peers", default="python-loop,numba-loop,hftbacktest,nautilus_trader",
                     help="comma-separated peer engines to run beside ours ('' for none)")
     ap.add_argument("--workdir", type=Path, default=None, help="keep the workload here (default: temp dir)")
+    ap.add_argument("--generate-only", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     bench = bench_dir()
     with tempfile.TemporaryDirectory() as tmp:
         work = args.workdir or Path(tmp)
-        make_workload(bench, work, args.events)
+        if args.generate_only:
+            make_workload(bench, work, args.events)
+            return
+        # in a process of its own: generating 10M trades peaks at ~2.5 GB, which would hide the engine's
+        # peak RSS (the figure printed below is this process's)
+        subprocess.run([sys.executable, __file__, "--generate-only", "--events", str(args.events),
+                        "--workdir", str(work)], check=True)
         ours = run_ours(work)
         peers = run_peers(bench, work, [p for p in args.peers.split(",") if p]) if args.peers else []
     print(f"\nW1 EMA(20)/EMA(100) cross, {ours['events']:,.0f} synthetic trades (seed 42), market orders of 0.01")
