@@ -220,12 +220,19 @@ class LaneBlock:
     def add_fill_values(self, into: FillValues) -> None:
         """Append the values of :meth:`fills` to ``into`` without building the fills (a run's summary
         reads every fill; the Decimals come from the context's caches)."""
+        from cryptoscalp_core.engine.lane_tables import per_key
+
         ctx, o = self.context, self.orders
         rows = o[o[:, 13] == 0]
+        prices, qtys, fees = per_key(rows[:, [1, 10, 3]], lambda i, t, q: (ctx.price(i, t), ctx.qty(i, q),
+                                                                           ctx.fee(i, t, q)), 3)
         ids = [i.id for i in ctx.instruments]
-        for i, sign, lots, ticks, ts_recv in rows[:, [1, 2, 3, 10, 12]].tolist():
-            into.append(ids[i], 1 if sign > 0 else -1, ctx.price(i, ticks), ctx.qty(i, lots), ctx.fee(i, ticks, lots),
-                        ts_recv)
+        into.instrument_ids.extend(ids[i] for i in rows[:, 1].tolist())
+        into.signs.extend(np.where(rows[:, 2] > 0, 1, -1).tolist())
+        into.prices.extend(prices.tolist())
+        into.qtys.extend(qtys.tolist())
+        into.fees.extend(fees.tolist())
+        into.ts_recv.extend(rows[:, 12].tolist())
 
     def fills(self) -> list[Fill]:
         """The fills of the filled orders (a cancelled order has none), in order."""

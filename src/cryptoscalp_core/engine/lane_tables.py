@@ -35,6 +35,12 @@ Objects = npt.NDArray[np.object_]
 def _texts(keys: npt.NDArray[np.int64], make: Any, width: int) -> list[Objects]:
     """For rows of ``keys``, the texts of the ``width`` values ``make(*key)`` gives, made once per distinct
     key."""
+    return per_key(keys, make, width, str)
+
+
+def per_key(keys: npt.NDArray[np.int64], make: Any, width: int, convert: Any = None) -> list[Objects]:
+    """For rows of ``keys``, the ``width`` values ``make(*key)`` gives (each passed through ``convert`` when
+    given), made once per distinct key."""
     if not len(keys):
         return [np.empty(0, dtype=object) for _ in range(width)]
     low = keys.min(axis=0)
@@ -47,7 +53,7 @@ def _texts(keys: npt.NDArray[np.int64], make: Any, width: int) -> list[Objects]:
         unique, index = np.unique(keys, axis=0, return_inverse=True)
     made = [make(*key) for key in unique.tolist()]
     index = index.reshape(-1)
-    return [np.array([str(v[k]) for v in made], dtype=object)[index] for k in range(width)]
+    return [_objects([v[k] if convert is None else convert(v[k]) for v in made])[index] for k in range(width)]
 
 
 def _objects(values: list[Any]) -> Objects:
