@@ -87,7 +87,8 @@ class RunRecorder:
             self.busy_s += time.perf_counter() - began
 
     def _flush(self, final: bool) -> None:
-        # fast-lane blocks are compact arrays: they wait for the final flush and its one bulk insert
+        # fast-lane blocks are compact arrays: with a table writer they go every stream_every orders,
+        # without one they wait for the final flush and its one bulk insert
         pending = len(self._done) + len(self._fills) + len(self._audits) - 2 * self._lane_blocks
         if not final and pending < self.flush_every and (self._lane_rows < self.stream_every
                                                          or self._table_writer() is None):
@@ -131,7 +132,7 @@ class RunRecorder:
         self.written += sum(len(life.states) for life in lives) + len(executions) + len(audits)
 
     def open(self) -> None:
-        """Start the store's table writer now (its process starts while the feed does), if it has one."""
+        """Start the store's table writer now, if it has one (its process then loads while the run starts)."""
         self._table_writer()
 
     def close(self) -> None:
