@@ -25,7 +25,6 @@ if TYPE_CHECKING:
 
 #: the tables a simulated run's bulk import writes, in an order that satisfies their foreign keys
 RUN_TABLES = ("orders", "order_states", "fills")
-_NUMPY: dict[Any, Any] = {}  # Arrow type -> numpy dtype of the non-text columns (filled on first use)
 
 
 @cache
@@ -42,7 +41,6 @@ def arrow_schema(name: str) -> pa.Schema:
         arrow = (pa.bool_() if isinstance(kind, Boolean) else pa.int64() if isinstance(kind, Integer | BigInteger)
                  else pa.string())
         fields.append(pa.field(column.name, arrow, nullable=bool(column.nullable)))
-    _NUMPY.update({pa.bool_(): np.bool_, pa.int64(): np.int64})
     return pa.schema(fields)
 
 
@@ -63,7 +61,7 @@ def arrow_table(name: str, *parts: Part) -> pa.Table:
     decimals = _decimal_columns(name)
     arrays = []
     for f in schema:
-        kind = _NUMPY.get(f.type, object)
+        kind = np.bool_ if pa.types.is_boolean(f.type) else np.int64 if pa.types.is_integer(f.type) else object
         chunks = []
         for columns, rows in parts:
             if not rows:
