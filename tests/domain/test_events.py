@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cryptoscalp_core.domain import BOOK_DELTA_DTYPE, MARK_DTYPE, QUOTE_DTYPE, TRADE_DTYPE, EventKind
@@ -199,3 +199,43 @@ def test_empty_batch() -> None:
     check = valid_rows(empty(EventKind.QUOTE, 0), prev_ts_recv=10)
     assert check.mask.shape == (0,)
     assert check.dropped == {}
+
+
+@st.composite
+def clean_batches(draw: st.DrawFn) -> tuple[EventKind, npt.NDArray[Any], int | None]:
+    """Valid batches (sorted times, sane values) with at most one corrupted cell: the all-valid fast path
+    must agree with the row loop on both sides of every rule's edge."""
+    kind = draw(st.sampled_from(list(EventKind)))
+    n = draw(st.integers(min_value=1, max_value=30))
+    batch = empty(kind, n)
+    batch["ts_recv"] = np.sort(draw(st.lists(st.integers(0, 50), min_size=n, max_size=n)))
+    for name in batch.dtype.names or ():
+        if name == "side":
+            batch[name] = draw(st.lists(st.sampled_from([1, -1]), min_size=n, max_size=n))
+        elif name == "price_ticks":
+            batch[name] = draw(st.lists(st.integers(1, 10**6), min_size=n, max_size=n))
+        elif batch.dtype[name] == np.dtype("<f8"):
+            batch[name] = draw(st.lists(st.floats(min_value=5e-324, max_value=1e300), min_size=n, max_size=n))
+    if draw(st.booleans()):
+        checked = ("ts_recv", "side", "price_ticks", "price", "qty", "bid_price", "ask_price", "bid_qty", "ask_qty",
+                   "mark_price")
+        name = draw(st.sampled_from([f for f in batch.dtype.names or () if f in checked]))
+        row = draw(st.integers(0, n - 1))
+        if name == "ts_recv":
+            batch[name][row] = draw(st.integers(-1, 51))
+        elif name in ("side", "price_ticks"):
+            batch[name][row] = draw(st.sampled_from([0, 2, -1, -3]))
+        elif batch.dtype[name] == np.dtype("<f8"):
+            batch[name][row] = draw(st.sampled_from([math.nan, math.inf, -math.inf, 0.0, -0.0, -5e-324, 1e308]))
+    prev = draw(st.one_of(st.none(), st.integers(-1, 10)))
+    return kind, batch, prev
+
+
+@settings(max_examples=400)
+@given(clean_batches())
+def test_valid_rows_fast_path_matches_row_loop(case: tuple[EventKind, npt.NDArray[Any], int | None]) -> None:
+    kind, batch, prev = case
+    check = valid_rows(batch, prev_ts_recv=prev)
+    keep, dropped = reference(batch, kind, prev)
+    assert check.mask.tolist() == keep
+    assert check.dropped == dropped

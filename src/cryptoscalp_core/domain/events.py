@@ -171,6 +171,41 @@ def valid_rows(batch: npt.NDArray[np.void], *, prev_ts_recv: int | None = None) 
     Each dropped row is counted once, under the first rule it breaks.
     """
     kind = kind_of(batch)
+    if _all_valid(kind, batch, prev_ts_recv):
+        return BatchCheck(np.ones(len(batch), dtype=bool), {})
+    return _rule_by_rule(kind, batch, prev_ts_recv)
+
+
+def _all_valid(kind: EventKind, batch: npt.NDArray[np.void], prev_ts_recv: int | None) -> bool:
+    """Whether no row breaks a rule: one comparison pass per column instead of one per rule, because a
+    replay checks millions of rows that are almost always all valid. ``0 < v < inf`` is false for NaN
+    and for both infinities, so a price passes exactly when it passes both price rules (likewise
+    ``0 <= v < inf`` for a quantity). With every row kept, "backwards" means below the row before or
+    below ``prev_ts_recv``."""
+    with np.errstate(invalid="ignore"):
+        for col in _PRICE_COLUMNS[kind]:
+            values = batch[col]
+            if not ((values > 0) & (values < np.inf)).all():
+                return False
+        if kind is EventKind.BOOK_DELTA and not (batch["price_ticks"] > 0).all():
+            return False
+        for col in _QTY_COLUMNS[kind]:
+            values = batch[col]
+            low = values > 0 if kind is EventKind.TRADE else values >= 0
+            if not (low & (values < np.inf)).all():
+                return False
+    if kind in _SIDE_KINDS:
+        side = batch["side"]
+        if not ((side == Side.BUY) | (side == Side.SELL)).all():
+            return False
+    if not len(batch):
+        return True
+    ts = batch["ts_recv"]
+    return (prev_ts_recv is None or int(ts[0]) >= prev_ts_recv) and bool((ts[1:] >= ts[:-1]).all())
+
+
+def _rule_by_rule(kind: EventKind, batch: npt.NDArray[np.void], prev_ts_recv: int | None) -> BatchCheck:
+    """:func:`valid_rows` with each rule applied in turn, which attributes every dropped row to its rule."""
     mask = np.ones(len(batch), dtype=bool)
     dropped: dict[str, int] = {}
 

@@ -82,18 +82,22 @@ class RunBatcher:
         return out
 
 
-def slabs(pieces: Iterable[tuple[EventKind, Array]], chunk_rows: int) -> Iterator[Slab]:
-    """Runs of ``(kind, array)`` pieces in time order → slabs of batches of about ``chunk_rows`` rows."""
-    batcher = RunBatcher(chunk_rows)
+def slabs(pieces: Iterable[tuple[EventKind, Array]], chunk_rows: int, first_rows: int | None = None) -> Iterator[Slab]:
+    """Runs of ``(kind, array)`` pieces in time order → slabs of batches of about ``chunk_rows`` rows.
+
+    ``first_rows`` (smaller than ``chunk_rows``): the first slab is cut at that size, so the consumer
+    starts on it while the reader goes on (the first slab is the only one nobody overlaps)."""
+    batcher = RunBatcher(min(first_rows or chunk_rows, chunk_rows))
     slab: Slab = []
     size = 0
     for kind, rows in pieces:
         for batch in batcher.add_array(kind, rows):
             slab.append(batch)
             size += len(batch)
-        if size >= chunk_rows:
+        if size >= batcher.chunk_rows:
             yield slab
             slab, size = [], 0
+            batcher.chunk_rows = chunk_rows
     slab += batcher.flush()
     if slab:
         yield slab

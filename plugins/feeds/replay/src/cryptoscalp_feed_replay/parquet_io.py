@@ -89,14 +89,23 @@ def check_schema(path: Path, kind_dir: str, tick_size: Decimal | None = None) ->
     return int(meta.metadata.num_rows)
 
 
-def read_chunks(path: Path, kind_dir: str, chunk_rows: int) -> Iterator[npt.NDArray[np.void]]:
-    """The file's rows as structured arrays of at most ``chunk_rows`` rows, read batch by batch."""
+def read_chunks(path: Path, kind_dir: str, chunk_rows: int, *,
+                first_group_alone: bool = False) -> Iterator[npt.NDArray[np.void]]:
+    """The file's rows as structured arrays of at most ``chunk_rows`` rows, read batch by batch.
+
+    ``first_group_alone``: the first row group is read by itself (as at most ``chunk_rows`` rows), so
+    a replay can start on it while the next ``chunk_rows`` are decoded rather than wait for all of them.
+    """
     dtype = dtype_of(kind_dir)
-    for batch in pq.ParquetFile(path).iter_batches(batch_size=chunk_rows):
-        rows = np.empty(batch.num_rows, dtype=dtype)
-        for name in dtype.names or ():
-            rows[name] = batch.column(name).to_numpy(zero_copy_only=False)
-        yield rows
+    file = pq.ParquetFile(path)
+    groups = list(range(file.num_row_groups))
+    runs = [groups[:1], groups[1:]] if first_group_alone and len(groups) > 1 else [groups]
+    for run in runs:
+        for batch in file.iter_batches(batch_size=chunk_rows, row_groups=run):
+            rows = np.empty(batch.num_rows, dtype=dtype)
+            for name in dtype.names or ():
+                rows[name] = batch.column(name).to_numpy(zero_copy_only=False)
+            yield rows
 
 
 def read_parquet(path: str | Path) -> npt.NDArray[np.void]:

@@ -23,6 +23,9 @@ from cryptoscalp_feed_replay.drops import DropLog
 from cryptoscalp_feed_replay.layout import KIND_DIRS, LayoutFile, parse_layout
 from cryptoscalp_feed_replay.parquet_io import check_schema, read_chunks
 
+#: the first slab's size: the replay waits for it alone, then reads on while the engine works
+FIRST_SLAB_ROWS = 65_536
+
 
 class ParquetSource:
     """Replays the layout files among ``paths`` whose ``<kind>`` is in ``config.parquet_kinds``."""
@@ -57,14 +60,14 @@ class ParquetSource:
         for path, rows in self.unsubscribed:
             self.drops.drop("not_subscribed", path.name, rows)
         streams = [self._stream(instrument, kind_dir, members) for instrument, kind_dir, members in self.streams]
-        yield from slabs(merge_arrays(streams), self.chunk_rows)
+        yield from slabs(merge_arrays(streams), self.chunk_rows, FIRST_SLAB_ROWS)
         self.drops.summary()
 
     def _stream(self, instrument: int, kind_dir: str, members: list[LayoutFile]) -> Iterator[tuple[EventKind, Array]]:
         kind = KIND_DIRS[kind_dir]
         last: int | None = None
         for f in members:
-            for rows in read_chunks(f.path, kind_dir, self.chunk_rows):
+            for rows in read_chunks(f.path, kind_dir, self.chunk_rows, first_group_alone=f is members[0]):
                 rows["instrument"] = instrument
                 if self.latency_ns:
                     rows["ts_recv"] += self.latency_ns
