@@ -1,8 +1,10 @@
 """Appending Arrow tables through an ADBC connection, and the writer's child process that does it for SQLite.
 
 This module imports nothing of cryptoscalp: :class:`~cryptoscalp_core.storage.table_writer.ProcessSink`
-runs it from its file in a fresh interpreter, where only :func:`serve`, pyarrow and the ADBC driver
-load (a child that imported the package would spend a second on imports the write never needs).
+runs it from its file in a fresh interpreter, where only :func:`serve`, pyarrow (without numpy) and the
+ADBC driver manager load (a child that imported the package would spend a second on imports the write
+never needs, and its start-up runs on the core the parent's run also uses). :class:`AdbcSink` is the
+DB-API form, used in the parent's own process (PostgreSQL); :class:`SqliteSink` is the child's.
 
 The child's protocol, one JSON line each way per batch: the parent sends ``[[table, path], ...]`` (each
 path an Arrow IPC file of one table, which the child deletes once read), the child appends them in one
@@ -58,31 +60,69 @@ class AdbcSink:
         self._connection.close()
 
 
-def sqlite_sink(path: str, busy_timeout_s: float) -> AdbcSink:
-    """An in-process ADBC sink on a SQLite file: only for a process that opens the file with no other copy
-    of SQLite (the writer's child process)."""
-    import adbc_driver_sqlite.dbapi as sqlite_adbc
+class SqliteSink:
+    """Appends to a SQLite file through the ADBC driver manager's low-level API, which needs neither the
+    DB-API layer nor numpy (``adbc_driver_manager.dbapi`` imports ``pyarrow.dataset``, and pyarrow imports
+    numpy where it can: together ~0.15 s of a child's start, on the core the parent's feed reader uses).
 
-    # the same rules as the store's own connections: foreign keys checked, wait for the store's
-    # transactions instead of failing with SQLITE_BUSY, take the write lock up front. The pragmas are
-    # no-ops inside a transaction, hence autocommit and explicit transactions.
-    # synchronous=NORMAL: a WAL commit is then not synced on its own; the run's closing commit (the store's,
-    # synchronous=FULL) syncs the log with every frame written before it, so the run is as durable at its end
-    setup = ("PRAGMA foreign_keys=ON", f"PRAGMA busy_timeout={int(busy_timeout_s * 1000)}",
-             "PRAGMA synchronous=NORMAL")
-    return AdbcSink(lambda: sqlite_adbc.connect(path, autocommit=True), setup, begin="BEGIN IMMEDIATE")
+    Only for a process that opens the file with no other copy of SQLite (the writer's child process)."""
+
+    def __init__(self, path: str, busy_timeout_s: float) -> None:
+        import adbc_driver_manager as adbc
+        import adbc_driver_sqlite
+
+        self._adbc = adbc
+        self._database = adbc_driver_sqlite.connect(path)
+        # a low-level connection starts in autocommit mode: the pragmas below are no-ops inside a
+        # transaction, and each batch is one explicit transaction
+        self._connection = adbc.AdbcConnection(self._database)
+        # the same rules as the store's own connections: foreign keys checked, wait for the store's
+        # transactions instead of failing with SQLITE_BUSY, take the write lock up front.
+        # synchronous=NORMAL: a WAL commit is then not synced on its own; the run's closing commit (the
+        # store's, synchronous=FULL) syncs the log with every frame written before it, so the run is as
+        # durable at its end
+        for statement in ("PRAGMA foreign_keys=ON", f"PRAGMA busy_timeout={int(busy_timeout_s * 1000)}",
+                          "PRAGMA synchronous=NORMAL"):
+            self._sql(statement)
+
+    def _sql(self, query: str) -> None:
+        with self._adbc.AdbcStatement(self._connection) as statement:
+            statement.set_sql_query(query)
+            statement.execute_update()
+
+    def append(self, batch: Batch) -> None:
+        self._sql("BEGIN IMMEDIATE")
+        try:
+            for name, table in batch:
+                with self._adbc.AdbcStatement(self._connection) as statement:
+                    statement.set_options(**{"adbc.ingest.target_table": name,
+                                             "adbc.ingest.mode": "adbc.ingest.mode.append"})
+                    statement.bind_stream(table)
+                    statement.execute_update()
+            self._sql("COMMIT")
+        except BaseException:
+            with contextlib.suppress(Exception):  # the failure is what the caller must see
+                self._sql("ROLLBACK")
+            raise
+
+    def close(self) -> None:
+        self._connection.close()
+        self._database.close()
 
 
 def serve(path: str, busy_timeout_s: float) -> None:
     """The child's loop: batches from stdin, answers to stdout."""
-    import adbc_driver_sqlite.dbapi  # noqa: F401 - loaded while the parent is still starting its run
+    # Nothing here needs numpy, which pyarrow would import (most of the child's start-up): a None entry
+    # makes its import fail, and pyarrow runs without it. Only ever in the child's own interpreter.
+    sys.modules.setdefault("numpy", None)  # type: ignore[arg-type]
+    import adbc_driver_sqlite  # noqa: F401 - loaded while the parent is still starting its run
     import pyarrow as pa  # type: ignore[import-untyped]
 
-    sink: AdbcSink | None = None  # connected at the first batch: the database may not be migrated yet
+    sink: SqliteSink | None = None  # connected at the first batch: the database may not be migrated yet
     try:
         for line in sys.stdin:
             if sink is None:
-                sink = sqlite_sink(path, busy_timeout_s)
+                sink = SqliteSink(path, busy_timeout_s)
             files = json.loads(line)
             try:
                 batch = []
