@@ -16,7 +16,7 @@ from cryptoscalp_core.domain.orders import Fill
 from cryptoscalp_core.domain.positions import Position
 
 _YEAR_MS = 365 * 24 * 3600 * 1000
-_ZERO = Decimal(0)
+_ZERO, _ONE, _MINUS_ONE = Decimal(0), Decimal(1), Decimal(-1)
 
 
 @dataclass(slots=True)
@@ -58,20 +58,23 @@ def realised_per_fill(fills: Sequence[Fill] | FillValues, multipliers: Mapping[s
     values = fills if isinstance(fills, FillValues) else FillValues.of(fills)
     held: dict[str, tuple[Decimal, Decimal]] = {}  # instrument -> (signed quantity, average entry price)
     out: list[Decimal] = []
-    add, mul, sub = _exact.EXACT.add, _exact.EXACT.multiply, _exact.EXACT.subtract
+    # the context methods behind _exact's helpers, bound once: this loop runs once per fill of the run
+    add, mul, sub, absolute = _exact.EXACT.add, _exact.EXACT.multiply, _exact.EXACT.subtract, _exact.EXACT.abs
+    divide = _exact.QUOTIENT.divide
+    flat = (_ZERO, _ZERO)
     for inst, sign, price, size, fee in zip(values.instrument_ids, values.signs, values.prices, values.qtys,
                                            values.fees, strict=True):
-        qty, avg = held.get(inst, (_ZERO, _ZERO))
+        qty, avg = held.get(inst, flat)
         if qty == 0 or (qty > 0) == (sign > 0):
             new_qty = add(qty, size) if sign > 0 else sub(qty, size)
-            cost = add(mul(avg, _exact.abs_(qty)), mul(price, size))
-            held[inst] = (new_qty, _exact.div(cost, _exact.abs_(new_qty)))
+            held[inst] = (new_qty, divide(add(mul(avg, absolute(qty)), mul(price, size)), absolute(new_qty)))
             continue
-        direction = 1 if qty > 0 else -1
-        realised = mul(mul(mul(sub(price, avg), min(size, _exact.abs_(qty))), Decimal(direction)), multipliers[inst])
+        long = qty > 0
+        realised = mul(mul(mul(sub(price, avg), min(size, absolute(qty))), _ONE if long else _MINUS_ONE),
+                       multipliers[inst])
         out.append(realised - fee)
         qty = add(qty, size) if sign > 0 else sub(qty, size)
-        held[inst] = (qty, _ZERO if qty == 0 else price if (qty > 0) != (direction > 0) else avg)
+        held[inst] = (qty, _ZERO if qty == 0 else price if (qty > 0) != long else avg)
     return out
 
 
