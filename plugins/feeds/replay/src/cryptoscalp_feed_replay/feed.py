@@ -1,24 +1,28 @@
 """The ``replay`` feed: a :class:`~cryptoscalp_core.ports.MarketFeed` over recorded data.
 
-Reading and parsing are CPU work: they run in a worker thread, one *slab* (a list of batches of about
-``chunk_rows`` rows) per hop, so the event loop stays free for the rest of a paper run and pays one
-thread hop per slab rather than per batch. With ``speed`` set, each batch waits until its first row's
-``ts_recv`` is due on the event loop's clock (recorded pace divided by ``speed``); ``stop()`` wakes
-that wait at once.
+Reading and parsing are CPU work: they run on a reader thread of their own
+(:class:`~cryptoscalp_feed_replay.read_ahead.ReadAhead`), which keeps up to ``READ_AHEAD_SLABS`` *slabs*
+(lists of batches of about ``chunk_rows`` rows) ready, so the event loop stays free for the rest of a paper
+run, pays one hand-over per slab rather than per batch, and, on two cores, a backtest rarely waits for
+data. With ``speed`` set, each batch waits until its first row's ``ts_recv`` is due on the event loop's
+clock (recorded pace divided by ``speed``); ``stop()`` wakes that wait at once.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextlib import suppress
 
 from cryptoscalp_core.domain.instrument import Instrument
 from cryptoscalp_core.ports.market_feed import EventBatch, FeedStats
-from cryptoscalp_feed_replay.batching import Slab
 from cryptoscalp_feed_replay.config import ReplayConfig
 from cryptoscalp_feed_replay.drops import DropLog
+from cryptoscalp_feed_replay.read_ahead import ReadAhead
 from cryptoscalp_feed_replay.sources import BinanceSource, Source, open_source
+
+#: slabs the reader thread may have ready before the replay consumes them (each about ``chunk_rows`` rows)
+READ_AHEAD_SLABS = 2
 
 
 class _Pacer:
@@ -89,16 +93,12 @@ class ReplayFeed:
         self._iterated = True
         stopped, stats = self._stopped, self._stats
         pacer = _Pacer(self.config.speed) if self.config.speed else None
-        producer: Iterator[Slab] = self._source.slabs()
-        # The next slab is read in a worker thread while the consumer processes this one: Parquet and
-        # gzip decoding release the GIL, so on two cores reading overlaps the backtest instead of pausing it.
-        pending: asyncio.Future[Slab | None] = asyncio.ensure_future(asyncio.to_thread(next, producer, None))
+        reader = ReadAhead(self._source.slabs(), READ_AHEAD_SLABS)
         try:
             while not stopped.is_set():
-                slab = await pending
+                slab = await reader.next()
                 if slab is None:
                     return
-                pending = asyncio.ensure_future(asyncio.to_thread(next, producer, None))
                 for batch in slab:
                     if stopped.is_set():
                         return
@@ -108,13 +108,7 @@ class ReplayFeed:
                     stats.batches += 1
                     yield batch
         finally:
-            if not pending.done():
-                with suppress(Exception):  # the read in flight must end before the producer is closed
-                    await asyncio.shield(pending)
-            close = getattr(producer, "close", None)
-            if close is not None:
-                with suppress(ValueError):  # "generator already executing": a cancelled hop still runs it
-                    close()
+            await asyncio.to_thread(reader.close)
 
 
 def make_replay_feed(config: ReplayConfig, *, instruments: Sequence[Instrument]) -> ReplayFeed:
