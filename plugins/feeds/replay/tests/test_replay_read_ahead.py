@@ -11,8 +11,8 @@ from cryptoscalp_feed_replay.read_ahead import ReadAhead
 
 
 def test_slabs_arrive_in_order_then_none() -> None:
-    async def main() -> list[object]:
-        reader = ReadAhead(iter([[i] for i in range(50)]), 2)  # type: ignore[misc]
+    async def main() -> list[list[int]]:
+        reader = ReadAhead(iter([[i] for i in range(50)]), 2)
         got = []
         while (slab := await reader.next()) is not None:
             got.append(slab)
@@ -29,7 +29,7 @@ def test_an_error_of_the_iterator_is_raised_by_the_consumer_after_the_slabs_befo
         raise ValueError("bad file")
 
     async def main() -> None:
-        reader = ReadAhead(slabs(), 2)  # type: ignore[arg-type]
+        reader = ReadAhead(slabs(), 2)
         assert await reader.next() == [1]
         with pytest.raises(ValueError, match="bad file"):
             await reader.next()
@@ -52,7 +52,7 @@ def test_the_reader_stays_at_most_depth_slabs_ahead_and_close_stops_it() -> None
             closed.set()
 
     async def main() -> None:
-        reader = ReadAhead(slabs(), 3)  # type: ignore[arg-type]
+        reader = ReadAhead(slabs(), 3)
         assert await reader.next() == [1]
         await anyio.sleep(0.3)
         # three slabs wait in the queue and one more is held by the reader, blocked on the full queue

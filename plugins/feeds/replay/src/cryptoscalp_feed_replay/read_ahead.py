@@ -12,11 +12,10 @@ import asyncio
 import queue
 import threading
 from collections.abc import Iterator
-from typing import Any
-
-from cryptoscalp_feed_replay.batching import Slab
+from typing import Any, Generic, TypeVar
 
 _END = object()
+T = TypeVar("T")
 
 
 class _Failure:
@@ -26,7 +25,7 @@ class _Failure:
         self.error = error
 
 
-class ReadAhead:
+class ReadAhead(Generic[T]):
     """Iterates ``slabs`` on a daemon thread, keeping at most ``depth`` slabs ready.
 
     :meth:`next` (async) gives the next slab, ``None`` at the end, or raises what the iterator raised.
@@ -34,7 +33,7 @@ class ReadAhead:
     thread that runs it); it blocks until then, so call it from a worker thread in async code.
     """
 
-    def __init__(self, slabs: Iterator[Slab], depth: int) -> None:
+    def __init__(self, slabs: Iterator[T], depth: int) -> None:
         if depth < 1:
             raise ValueError("depth must be at least 1")
         self._slabs = slabs
@@ -66,7 +65,7 @@ class ReadAhead:
                 continue
         return False
 
-    async def next(self) -> Slab | None:
+    async def next(self) -> T | None:
         if self._done:
             return None
         try:
