@@ -180,27 +180,29 @@ cdef class TakerLane:
         self.st.n_orders = self.st.n_samples = 0
         self.ck = self.st
         r = row0
-        while True:
-            while k < nd and dec_end[k] <= r:
-                self._deliver(dec_ts[k], True)
-                if self.st.stage == 0:
-                    self.ck = self.st
-                    ck_row, ck_k = r, k
-                why = self._decide(dec_ts[k], <int>dec_inst[k], dec_lots[k], out_o)
+        # plain C from here: the replay's reader and the store's writer threads run Python meanwhile
+        with nogil:
+            while True:
+                while k < nd and dec_end[k] <= r:
+                    self._deliver(dec_ts[k], True)
+                    if self.st.stage == 0:
+                        self.ck = self.st
+                        ck_row, ck_k = r, k
+                    why = self._decide(dec_ts[k], <int>dec_inst[k], dec_lots[k], out_o)
+                    if why:
+                        break
+                    k += 1
+                if why or r >= n:
+                    break
+                why = self._row(ts_event[r], ts_recv[r], inst[r], price[r], sample, out_o, out_s, out_t)
                 if why:
                     break
-                k += 1
-            if why or r >= n:
-                break
-            why = self._row(ts_event[r], ts_recv[r], inst[r], price[r], sample, out_o, out_s, out_t)
-            if why:
-                break
-            r += 1
-        if not why:
-            self._deliver(ts_recv[n - 1], True)
-            if self.st.stage == 0:
-                self.ck = self.st
-                ck_row, ck_k = n, nd
+                r += 1
+            if not why:
+                self._deliver(ts_recv[n - 1], True)
+                if self.st.stage == 0:
+                    self.ck = self.st
+                    ck_row, ck_k = n, nd
         self.st = self.ck
         return ck_row, ck_k, _REASONS[why]
 
@@ -216,7 +218,7 @@ cdef class TakerLane:
             self.samples = np.zeros((grid, 5), dtype=np.float64)
             self.sample_ts = np.zeros(grid, dtype=np.int64)
 
-    cdef int _decide(self, int64_t t, int i, int64_t target, int64_t[:, ::1] out):
+    cdef int _decide(self, int64_t t, int i, int64_t target, int64_t[:, ::1] out) noexcept nogil:
         cdef State* s = &self.st
         cdef int64_t known, delta, lots
         cdef int reduce
@@ -252,7 +254,7 @@ cdef class TakerLane:
         s.n_orders += 1
         return 0
 
-    cdef inline int64_t _reply(self):
+    cdef inline int64_t _reply(self) noexcept nogil:
         cdef State* s = &self.st
         if s.reply_now != s.now:
             s.reply_now = s.now
@@ -260,7 +262,7 @@ cdef class TakerLane:
             s.resp_last = s.reply_at
         return s.reply_at
 
-    cdef void _deliver(self, int64_t t, bint inclusive):
+    cdef void _deliver(self, int64_t t, bint inclusive) noexcept nogil:
         """Reports due by ``t`` (``inclusive``) or before it reach the strategy."""
         cdef State* s = &self.st
         if s.stage >= 2 and not s.o_ack_done and (s.o_ack_deliv <= t if inclusive else s.o_ack_deliv < t):
@@ -270,7 +272,7 @@ cdef class TakerLane:
                 s.k[s.o_inst] = s.v[s.o_inst]
             s.stage = 5 if s.o_cancel else 0
 
-    cdef int _arrive(self, int64_t[:, ::1] out):
+    cdef int _arrive(self, int64_t[:, ::1] out) noexcept nogil:
         cdef State* s = &self.st
         cdef int i = s.o_inst
         cdef double ref, qty_f, need, equity, used, q, p
@@ -307,7 +309,7 @@ cdef class TakerLane:
         s.stage = 2
         return self._liquidation_check()
 
-    cdef int _cancel_arrives(self, int64_t[:, ::1] out):
+    cdef int _cancel_arrives(self, int64_t[:, ::1] out) noexcept nogil:
         """The cancel reaches the venue: the order, if still waiting for a trade, ends CANCELED (its report
         at the next response draw); a filled one is a cancel too late."""
         cdef State* s = &self.st
@@ -329,7 +331,7 @@ cdef class TakerLane:
                 s.stage = 0
         return self._liquidation_check()
 
-    cdef (double, double) _valuation(self):
+    cdef (double, double) _valuation(self) noexcept nogil:
         """(equity, notional) from the venue's positions at the last trade prices, as the venue's floats."""
         cdef State* s = &self.st
         cdef double equity = s.balance / self.p10[self.K], notional = 0.0, q, p, avg
@@ -343,7 +345,7 @@ cdef class TakerLane:
                 notional += fabs(q) * p * self.mult[i]
         return equity, notional
 
-    cdef int _liquidation_check(self):
+    cdef int _liquidation_check(self) noexcept nogil:
         cdef double equity, notional, maintenance
         cdef int i
         if not self.liquidation:
@@ -359,7 +361,7 @@ cdef class TakerLane:
             return 0
         return 4
 
-    cdef int _fill(self, int64_t ticks, int64_t[:, ::1] out):
+    cdef int _fill(self, int64_t ticks, int64_t[:, ::1] out) noexcept nogil:
         cdef State* s = &self.st
         cdef int i = s.o_inst
         cdef Pos* v = &s.v[i]
@@ -401,7 +403,7 @@ cdef class TakerLane:
         return 0
 
     cdef int _row(self, int64_t te, int64_t tr, int i, double p, bint sample, int64_t[:, ::1] out_o,
-                  double[:, ::1] out_s, int64_t[::1] out_t):
+                  double[:, ::1] out_s, int64_t[::1] out_t) noexcept nogil:
         cdef State* s = &self.st
         cdef int why
         self._deliver(tr, False)
@@ -424,7 +426,7 @@ cdef class TakerLane:
                 return why
         return self._liquidation_check()
 
-    cdef void _sample(self, int64_t ts, double p, double[:, ::1] out, int64_t[::1] out_t):
+    cdef void _sample(self, int64_t ts, double p, double[:, ::1] out, int64_t[::1] out_t) noexcept nogil:
         """The equity sampler's grid points up to ``ts`` (instrument 0's rows only)."""
         cdef State* s = &self.st
         cdef Py_ssize_t j = s.n_samples
