@@ -7,6 +7,17 @@ batch, since venues reorder by a few microseconds); a bar without a price repeat
 returns stay aligned across instruments. Derived numbers are cached; when a bar closes, those asked for
 before are recomputed at once, so risk checks read them without paying for the new bar.
 
+That recomputation is kept small, since it runs between a market update and the risk check after it (work
+there evicts what the check needs from the CPU caches): a tick that closes one bar is folded in with a few
+scalar steps, and the mean and sample variance of each instrument's window of returns are kept as exact
+running sums (:class:`~cryptoscalp_core.engine.var.ExactMoments`: a return joins when its bar closes and
+leaves when the window drops it; integers, so nothing drifts however long the view runs). Realised
+volatility, an instrument's parametric VaR / expected shortfall, and the parametric figures of a
+one-instrument view come from them in O(1): the correctly rounded exact mean and variance, which may differ
+from numpy's pairwise mean and two-pass deviation in the last bits (within a relative 1e-12; tests hold
+both). Returns, ATR, historical figures, correlation and the moments of several instruments (numpy's, over
+the aligned return matrix) are computed as before, to the bit.
+
 Prices: trades' price, quotes' mid, marks' mark price; book deltas only refresh the receive time.
 
 :meth:`MarketView.memo` (the port's ``MarketMemo``) caches a layer's own figure the same way: computed
@@ -15,8 +26,8 @@ once per version, and again when the next bar closes if it was asked for in the 
 
 from __future__ import annotations
 
-import contextlib
 import math
+from collections import deque
 from collections.abc import Callable, Hashable, Sequence
 from typing import TypeVar
 
@@ -40,14 +51,19 @@ class _Bars:
     Each bar's log close and its return from the bar before are taken once, when the bar is written:
     ``ret[i] = log[i] - log[i - 1]`` is the very subtraction that differencing the window's logs does, and
     ``np.log`` works element by element, so a window's returns are a slice of ``ret``, to the bit what
-    recomputing them from its closes gives, without touching 600 bars per bar."""
+    recomputing them from its closes gives, without touching 600 bars per bar. ``held`` holds the same
+    returns as floats and ``moments`` their exact mean and variance (updated as returns join and leave)."""
 
-    __slots__ = ("close", "count", "cur", "cur_close", "cur_high", "cur_low", "high", "log", "low", "ret",
-                 "window")
+    __slots__ = ("close", "count", "cur", "cur_close", "cur_high", "cur_low", "held", "high", "log", "low",
+                 "moments", "ret", "window")
 
     def __init__(self, window: int) -> None:
         self.window = window
         self.close, self.high, self.low, self.log, self.ret = (np.empty(2 * window) for _ in range(5))
+        # the window's returns again, as floats in arrival order, and their exact moments: a return joins
+        # when it is written and leaves when a later one pushes it out of the window
+        self.held: deque[float] = deque(maxlen=window - 1)
+        self.moments = var.ExactMoments()
         self.count = 0
         self.cur = -1  # id of the open bar; -1 before any price
         self.cur_high = self.cur_low = self.cur_close = math.nan
@@ -85,7 +101,7 @@ class _Bars:
         self._append(c[-self.window:], h[-self.window:], low[-self.window:])
         return True
 
-    def add_one(self, bar_ns: int, ts: int, price: np.float64) -> bool:
+    def add_one(self, bar_ns: int, ts: int, price: float) -> bool:
         """:meth:`add` of a single price (the same bars, without the array work)."""
         bar = ts // bar_ns
         if self.cur >= 0 and bar <= self.cur:
@@ -97,12 +113,23 @@ class _Bars:
         self.cur, self.cur_high, self.cur_low, self.cur_close = bar, price, price, price  # the first price
         return False
 
-    def _close_one(self, bar: int, price: np.float64) -> bool:
+    def _close_one(self, bar: int, price: float | np.float64) -> bool:
         """What the vectorised path does with one price in bar ``bar`` after the open one: the open bar
         closes, empty bars until ``bar`` repeat its close (at most a window of them), ``bar`` opens."""
         k = 1 + min(bar - self.cur - 1, self.window)
         n = min(k, self.window)  # a full window of empty bars pushes the closed bar itself out
         at = self._room(n)
+        if k == 1 and at:  # the bar right after (the common case): what _derive does, on scalars
+            close = float(self.cur_close)
+            self.close[at], self.high[at], self.low[at] = close, self.cur_high, self.cur_low
+            # np.log of a scalar runs the array loop on one element: the bits of the vectorised path
+            log = float(np.log(close))
+            self.log[at] = log
+            self.ret[at] = ret = log - float(self.log[at - 1])
+            self.count = at + 1
+            self._hold_one(ret)
+            self.cur, self.cur_high, self.cur_low, self.cur_close = bar, price, price, price
+            return True
         end = at + n
         self.close[at:end] = self.high[at:end] = self.low[at:end] = self.cur_close
         if n == k:
@@ -140,7 +167,30 @@ class _Bars:
         lo = max(at, 1)
         if lo < end:
             np.subtract(self.log[lo:end], self.log[lo - 1:end - 1], out=self.ret[lo:end])
+            self._hold(self.ret[lo:end].tolist())
         self.count = end
+
+    def _hold(self, new: list[float]) -> None:
+        """The returns just written join the window's (every return but a buffer's first is written once,
+        in bar order, so the window's returns are the last ``window - 1`` written)."""
+        held, moments = self.held, self.moments
+        assert held.maxlen is not None
+        if len(new) >= held.maxlen:  # all of the window is new
+            held.clear()
+            moments.clear()
+            new = new[len(new) - held.maxlen:]
+        for x in new:
+            if len(held) == held.maxlen:
+                moments.remove(held.popleft())
+            held.append(x)
+            moments.add(x)
+
+    def _hold_one(self, x: float) -> None:
+        held, moments = self.held, self.moments
+        if len(held) == held.maxlen:
+            moments.remove(held.popleft())
+        held.append(x)
+        moments.add(x)
 
     def returns(self) -> Floats:
         """The window's returns: a read-only view, never written again (see :meth:`_room`)."""
@@ -176,7 +226,6 @@ class MarketView:
         self._cache: dict[object, object] = {}
         self._memos: dict[Hashable, Callable[[MarketView], object]] = {}  # key -> its compute function
         self._memo_values: dict[Hashable, object] = {}  # key -> its figure in this version
-        self._scratch = np.empty(window)  # realised_vol's centred returns (a float comes out, not the array)
         # cache key, or its first item -> what computes it again (the rest of the key its arguments)
         self._renew: dict[str, Callable[..., object]] = {
             "m": self.matrix, "corr": self.correlation, "mom": self._moments, "r": self.returns,
@@ -198,16 +247,30 @@ class MarketView:
         rows = batch.rows
         if not len(rows):
             return
-        inst = rows["instrument"]
         single = len(self._bars) == 1
         if single:  # ts_recv never goes backwards in a validated feed: the last row is the newest
-            last = int(rows["ts_recv"][-1])
+            last = rows["ts_recv"].item(-1)
             if last > self._recv_at[0]:
                 self._recv[0] = self._recv_at[0] = last
         else:
-            np.maximum.at(self._recv, inst.astype(np.intp), rows["ts_recv"])
+            np.maximum.at(self._recv, rows["instrument"].astype(np.intp), rows["ts_recv"])
             self._recv_at = self._recv.tolist()
         kind = batch.kind
+        if single and len(rows) == 1:  # one event (a tick, a cut segment): no array work
+            if kind is EventKind.TRADE:
+                p = rows["price"].item(0)
+            elif kind is EventKind.QUOTE:
+                p = (rows["bid_price"].item(0) + rows["ask_price"].item(0)) * 0.5  # the float64 steps of the mid
+            elif kind is EventKind.MARK:
+                p = rows["mark_price"].item(0)
+            else:
+                return
+            if math.isfinite(p) and p > 0:
+                self._price[0] = p
+                if self._bars[0].add_one(self._bar_ns, rows["ts_event"].item(0), p):
+                    self._version += 1
+                    self._refresh()
+            return
         if kind is EventKind.TRADE:
             price = rows["price"]
         elif kind is EventKind.QUOTE:
@@ -217,20 +280,12 @@ class MarketView:
         else:
             return
         closed = False
-        if single and len(rows) == 1:  # one event (a tick, a cut segment): no array work
-            p = price[0]
-            if math.isfinite(p) and p > 0:
-                self._price[0] = p
-                closed = self._bars[0].add_one(self._bar_ns, int(rows["ts_event"][0]), p)
-            if closed:
-                self._version += 1
-                self._refresh()
-            return
         ok = np.isfinite(price) & (price > 0)
         if single and ok.all():
             self._price[0] = price[-1]
             closed = self._bars[0].add(self._bar_ns, rows["ts_event"], np.ascontiguousarray(price))
         else:
+            inst = rows["instrument"]
             for k in ((0,) if single else np.unique(inst[ok])):
                 sel = ok if single else ok & (inst == k)
                 p = np.ascontiguousarray(price[sel], dtype=np.float64)
@@ -251,8 +306,10 @@ class MarketView:
         self._memo_values.clear()
         for key in memos:
             # a broken figure must not stop market data: asked again, it is recomputed (and raises) there
-            with contextlib.suppress(Exception):
+            try:
                 self.memo(key, self._memos[key])
+            except Exception:
+                continue
         renew = self._renew
         for key in keys:
             if isinstance(key, tuple):
@@ -286,9 +343,7 @@ class MarketView:
         key = ("s", instrument_id)
         got = self._cache.get(key)
         if got is None:
-            r = self.returns(instrument_id)
-            got = var.std_of(r, self._scratch) if len(r) >= 2 else math.nan  # float(r.std(ddof=1)), bit for bit
-            self._cache[key] = got
+            got = self._cache[key] = math.sqrt(self._bars[self._ids[instrument_id]].moments.mean_variance()[1])
         return got  # type: ignore[return-value]
 
     def atr(self, instrument_id: str, bars: int = 14) -> float:
@@ -326,9 +381,8 @@ class MarketView:
         key = ("v", instrument_id, confidence, method, horizon)
         got = self._cache.get(key)
         if got is None:
-            r = self.returns(instrument_id)
-            got = var.historical(r, confidence, horizon) if method == "historical" else \
-                var.parametric_of(r, confidence, horizon)
+            got = var.historical(self.returns(instrument_id), confidence, horizon) if method == "historical" else \
+                var.parametric_moments(self._bars[self._ids[instrument_id]].moments, confidence, horizon)
             self._cache[key] = got
         return got  # type: ignore[return-value]
 
@@ -347,6 +401,12 @@ class MarketView:
         homogeneous); otherwise parametric answers reuse the mean and covariance of the current bars and
         historical ones rescan the bars. Caches are refreshed when a bar closes, not on a check."""
         w = notionals.tolist() if isinstance(notionals, np.ndarray) else list(notionals)
+        if len(w) == 1:  # one instrument: what follows, in fewer steps
+            x = w[0]
+            if not x:
+                return 0.0, 0.0
+            v, es = self._unit_var(0, 1.0 if x > 0 else -1.0, confidence, method, horizon_bars)
+            return abs(x) * v, abs(x) * es
         held = [i for i, x in enumerate(w) if x]
         if not held:
             return 0.0, 0.0
@@ -375,6 +435,9 @@ class MarketView:
         if moments is None:
             return math.nan, math.nan
         mu, cov = moments  # plain lists: for a handful of instruments Python beats numpy's call overhead
+        if len(w) == 1:  # the sums below, of one term each (0 + t is t)
+            x = w[0]
+            return var.parametric(0.0 + mu[0] * x, math.sqrt(max(0.0, x * (cov[0][0] * x))), confidence, horizon_bars)
         mean = sum(m * x for m, x in zip(mu, w, strict=True))
         variance = sum(x * sum(c * y for c, y in zip(row, w, strict=True)) for row, x in zip(cov, w, strict=True))
         return var.parametric(mean, math.sqrt(max(0.0, variance)), confidence, horizon_bars)
@@ -382,6 +445,15 @@ class MarketView:
     def _moments(self) -> tuple[list[float], list[list[float]]] | None:
         got = self._cache.get("mom", False)
         if got is False:
+            if len(self._bars) == 1:  # one instrument: its exact moments (the matrix is its returns)
+                moments = self._bars[0].moments
+                if moments.n < var.MIN_OBSERVATIONS:
+                    got = None
+                else:
+                    mean, variance = moments.mean_variance()
+                    got = ([mean], [[variance]])
+                self._cache["mom"] = got
+                return got
             m = self.matrix()
             # var.moments(m) without its search for incomplete rows: returns of finite positive closes
             # are finite (logs lie within [-745, 710]), so every row is complete and the rows it keeps

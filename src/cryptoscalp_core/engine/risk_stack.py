@@ -181,10 +181,9 @@ class RiskStack:
         try:
             for call, i in self._checks:  # bound methods, found once: the loop runs on every decision
                 decision = call(request, state, view)
-                action = decision.action
-                if action is not _ALLOW:
+                if decision.action is not _ALLOW:
                     qty = decision.qty
-                    if action is _RESIZE and qty is not None and _ZERO < qty < request.qty:
+                    if decision.action is _RESIZE and qty is not None and _ZERO < qty < request.qty:
                         self._resized[i] += 1
                         resizing = i
                         resized = self._resize(request, qty)

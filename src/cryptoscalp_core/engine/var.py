@@ -10,6 +10,11 @@ portfolio of them. Losses are positive numbers; returns are log returns per bar.
 
 Too few returns (fewer than :data:`MIN_OBSERVATIONS`) give ``nan``: a risk number from three points is
 worse than none.
+
+Moments: :func:`moments` (and :func:`mean_of`, :func:`cov_of`, :func:`std_of`) are numpy's, to the bit;
+:class:`ExactMoments` keeps the mean and sample variance of a rolling window in O(1) per value with exact
+integer sums, and :func:`parametric_moments` is :func:`parametric_of` from them (the correctly rounded
+figures, within a relative 1e-12 of numpy's; the market view uses these for one instrument).
 """
 
 from __future__ import annotations
@@ -142,6 +147,80 @@ def std_of(returns: Floats, scratch: Floats | None = None) -> float:
     x = np.subtract(returns, mean, out=None if scratch is None else scratch[:n])
     np.square(x, out=x)
     return float(np.sqrt(np.add.reduce(x, None) / (n - 1)))
+
+
+class ExactMoments:
+    """Count, mean and sample variance of a multiset of finite floats that values join and leave one at a
+    time (a rolling window), without rounding error: the sums are Python integers, of the values' exact
+    binary values times ``2**scale`` and of their squares times ``2**(2 * scale)`` (``scale``: the finest
+    binary exponent seen; a finer value rescales the sums, exactly). So nothing drifts however many values
+    come and go, and :meth:`mean` and :meth:`variance` are the *correctly rounded* mean and sample
+    variance (``ddof=1``) of the values held: within one rounding of the exact figure, where numpy's
+    pairwise sums and two-pass variance are within a few (a test holds the two within a relative 1e-12).
+    O(1) per value: a few operations on integers of about ``scale`` bits (~70-130 for bar returns).
+
+    :meth:`remove` only takes a value that was added and is still held; values must be finite."""
+
+    __slots__ = ("_got", "n", "s1", "s2", "scale")
+
+    def __init__(self) -> None:
+        self.n = self.scale = self.s1 = self.s2 = 0
+        self._got: tuple[float, float] | None = None
+
+    def add(self, x: float) -> None:
+        num, den = x.as_integer_ratio()  # x == num / 2**k, den == 2**k
+        sh = self.scale + 1 - den.bit_length()
+        if sh < 0:  # finer than the sums: rescale them (exact), then x fits as it is
+            self.s1 <<= -sh
+            self.s2 <<= -sh - sh
+            self.scale -= sh
+            sh = 0
+        self.s1 += num << sh
+        self.s2 += (num * num) << (sh + sh)
+        self.n += 1
+        self._got = None
+
+    def remove(self, x: float) -> None:
+        num, den = x.as_integer_ratio()
+        sh = self.scale + 1 - den.bit_length()  # >= 0: x was added at this scale or a coarser one
+        self.s1 -= num << sh
+        self.s2 -= (num * num) << (sh + sh)
+        self.n -= 1
+        if not self.n:
+            self.scale = 0  # the sums are 0: start again at the coarsest scale
+        self._got = None
+
+    def clear(self) -> None:
+        self.n = self.scale = self.s1 = self.s2 = 0
+        self._got = None
+
+    def mean_variance(self) -> tuple[float, float]:
+        """(mean, sample variance), each correctly rounded; ``nan`` where undefined (no value; one value
+        for the variance), ``inf`` for a variance beyond the float range. Kept until a value joins or
+        leaves."""
+        got = self._got
+        if got is None:
+            n, s1 = self.n, self.s1
+            mean = s1 / (n << self.scale) if n else math.nan
+            if n < 2:
+                variance = math.nan
+            else:
+                try:  # n * s2 >= s1 ** 2 (Cauchy-Schwarz): an exact, non-negative numerator
+                    variance = (n * self.s2 - s1 * s1) / ((n * (n - 1)) << (self.scale + self.scale))
+                except OverflowError:
+                    variance = math.inf
+            got = self._got = (mean, variance)
+        return got
+
+
+def parametric_moments(moments: ExactMoments, confidence: float = 0.99, horizon: int = 1) -> tuple[float, float]:
+    """:func:`parametric_of` the values held by ``moments`` (the same rule: ``nan`` for fewer than
+    :data:`MIN_OBSERVATIONS`), with their correctly rounded mean and deviation."""
+    _check(confidence, horizon)
+    if moments.n < MIN_OBSERVATIONS:
+        return math.nan, math.nan
+    mean, variance = moments.mean_variance()
+    return parametric(mean, math.sqrt(variance), confidence, horizon)
 
 
 def parametric_portfolio(mu: Floats | None, cov: Floats | None, notionals: Floats, confidence: float = 0.99,

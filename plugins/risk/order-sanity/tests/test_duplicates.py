@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from decimal import Decimal
 
@@ -68,3 +69,25 @@ def test_memory_is_bounded(make_layer: Layer, make_intent: Intent, make_portfoli
     # the newest intent is still remembered, the oldest was forgotten
     assert layer.check(make_intent("0.109", cid="y"), make_portfolio(ts=200)).reason == "duplicate_intent"
     assert layer.check(make_intent("0.010", cid="z"), make_portfolio(ts=201)).action is RiskAction.ALLOW
+
+
+def test_forgotten_intents_are_freed_at_once(make_layer: Layer, make_intent: Intent,
+                                             make_portfolio: Portfolio) -> None:
+    """The memory forgets by dropping references, without cycles: nothing it held is left for the cyclic
+    garbage collector (whose pauses would land on the decision path), whichever way it forgets —
+    everything aged out, part of it aged out, or the oldest pushed out by the bound."""
+    layer = make_layer(duplicate_memory=4, duplicate_window_ns=3 * SECOND)
+    intents = [make_intent(f"0.0{10 + i % 7}", cid=f"k{i}", side=OrderSide.BUY if i % 3 else OrderSide.SELL)
+               for i in range(300)]
+    # mostly a third of a second apart, with pauses past the window (then all of the memory ages out)
+    portfolios = [make_portfolio(ts=i * SECOND // 3 + (i // 10) * 4 * SECOND) for i in range(300)]
+    gc.collect()
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for intent, pf in zip(intents, portfolios, strict=True):
+            layer.check(intent, pf)
+        assert gc.collect() == 0
+    finally:
+        if enabled:
+            gc.enable()

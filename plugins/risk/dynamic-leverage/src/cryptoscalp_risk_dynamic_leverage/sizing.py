@@ -65,6 +65,7 @@ class DynamicLeverageLayer(CountingRiskLayer):
 
     def __init__(self, config: DynamicLeverageConfig, instruments: Sequence[Instrument] = ()) -> None:
         self._cfg = config
+        self._resize = config.resize  # read on the resize path: a plain attribute, not the pydantic model's
         self._max = Decimal(repr(config.max_leverage))
         account = Decimal(repr(config.account_leverage))
         self._bracket_cap = {k: t.cap_for(account) for k, t in bracket_tables(config, instruments).items()}
@@ -126,7 +127,8 @@ class DynamicLeverageLayer(CountingRiskLayer):
             metrics["allow"] += 1
             return self._allowed
         after = held + intent.qty if view.sign > 0 else held - intent.qty  # held + sign * qty, one step less
-        if abs(after) <= abs(held):
+        size, held_size = abs(after), abs(held)
+        if size <= held_size:
             metrics["allow"] += 1
             return self._allowed
         equity = portfolio.equity
@@ -146,13 +148,14 @@ class DynamicLeverageLayer(CountingRiskLayer):
         if bracket is not None and bracket < cap:
             cap, reason = bracket, "leverage_bracket"
         unit = price * inst.contract_multiplier
-        if abs(after) * unit <= cap:
+        if size * unit <= cap:
             metrics["allow"] += 1
             return self._allowed
-        room = cap / unit - abs(held) if (after > 0) == (held > 0) or not held else cap / unit + abs(held)
+        # comparisons with Decimal zero, not int 0: an int operand is converted to a new Decimal each time
+        room = cap / unit - held_size if (after > _ZERO) == (held > _ZERO) or not held else cap / unit + held_size
         lot = inst.lot_size
-        qty = (room // lot) * lot if room > 0 else _ZERO
-        if (not self._cfg.resize or qty < lot or qty < inst.min_qty or qty * unit < inst.min_notional
+        qty = (room // lot) * lot if room > _ZERO else _ZERO
+        if (not self._resize or qty < lot or qty < inst.min_qty or qty * unit < inst.min_notional
                 or qty >= intent.qty):
             return self._reject(reason, self._detail(after, unit, reason, cap, leverage))
         if detail:

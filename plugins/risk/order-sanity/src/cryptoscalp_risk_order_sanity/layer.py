@@ -36,7 +36,10 @@ REASONS = ("unknown_instrument", "off_grid_qty", "below_min_qty", "off_grid_pric
 _BPS = Decimal(10_000)
 _ZERO = Decimal(0)
 
-# A remembered intent: [price, qty, time, client id, sequence number, the list of its group]
+# A remembered intent: [price, qty, time, client id, sequence number, the key of its group in ``_groups``].
+# The key, not the group's list: an entry in its own group's list would make a reference cycle, garbage
+# only the cyclic collector frees (with the intent's price, quantity and id), so forgotten entries would
+# pile up between collections and the collections cost pauses on the decision path.
 _Entry = list[Any]
 _LIMIT = OrderType.LIMIT
 
@@ -226,7 +229,7 @@ class OrderSanityLayer(CountingRiskLayer):
         if not recent:
             self._front = now
         seq = self._seq = self._seq + 1
-        entry: _Entry = [price, qty, now, cid, seq, entries]
+        entry: _Entry = [price, qty, now, cid, seq, group]
         entries.append(entry)
         recent[seq] = entry
         if now > self._latest:
@@ -250,7 +253,7 @@ class OrderSanityLayer(CountingRiskLayer):
 
     def _forget(self, entry: _Entry) -> None:
         del self._recent[entry[4]]
-        entries = entry[5]
+        entries = self._groups[entry[5]]  # an entry in _recent is in its group (both are cleared together)
         for i, other in enumerate(entries):
             if other is entry:
                 del entries[i]

@@ -14,8 +14,9 @@ because they might never fill. The intent passes when that worst case stays with
 Reason codes: ``position_limit`` (``max_position`` binds), ``max_long`` / ``max_short`` (the per-side
 limit binds), ``unknown_instrument``. Hot path: no logging, no pydantic objects, O(open orders), exact
 ``Decimal`` sums; the limits are looked up once per instrument object. ``check_fast`` (the risk stack's
-entry) takes the position and the resting orders from the stack's ``IntentView`` and leaves out the
-detail of a resize.
+entry) takes the position and the resting orders from the stack's ``IntentView``, keeps their sum while
+the view gives the same objects (the same position and open orders), and leaves out the detail of a
+resize.
 """
 
 from __future__ import annotations
@@ -68,6 +69,8 @@ class PositionLimitLayer(CountingRiskLayer):
         self._resize = config.resize
         self._by_object: dict[int, tuple[Instrument, str, SideLimit, SideLimit]] = {}  # id(instrument) -> limits
         self._last: tuple[Instrument | None, str, SideLimit, SideLimit] = (None, "", (None, ""), (None, ""))
+        # (held, resting, unit_sign) of the last exposure summed, and the sum (see check_fast)
+        self._exposure: tuple[Decimal | None, list[Decimal] | None, Decimal | None, Decimal] = (None, None, None, _ZERO)
         super().__init__(NAME, REASONS, REASONS[:3])
         self._allowed = RiskDecision.allow(NAME)
 
@@ -92,10 +95,18 @@ class PositionLimitLayer(CountingRiskLayer):
         limit, reason = limits[2] if buy else limits[3]
         if not intent.reduce_only and limit is not None:
             # Exposure on the intent's side: positive = a position on that side; a resting order of the
-            # intent itself (a re-check) is not extra exposure
-            exposure = view.held * view.unit_sign
-            for remaining in view.resting:
-                exposure += remaining
+            # intent itself (a re-check) is not extra exposure. The same position and remainders (the same
+            # objects: a view shares its snapshot's list while the open orders stay the same, and lists
+            # handed out are never mutated) give the same sum, kept from the last check
+            held, resting, unit_sign = view.held, view.resting, view.unit_sign
+            known = self._exposure
+            if known[0] is held and known[1] is resting and known[2] is unit_sign:
+                exposure = known[3]
+            else:
+                exposure = held * unit_sign
+                for remaining in resting:
+                    exposure += remaining
+                self._exposure = (held, resting, unit_sign, exposure)
             worst = exposure + intent.qty
             if not (worst <= limit or worst <= _ZERO):  # limits are >= 0: the second test only documents the rule
                 return self._over(intent, portfolio, inst, limit, reason, exposure, worst, detail)
