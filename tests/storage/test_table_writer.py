@@ -110,3 +110,62 @@ def test_a_writer_process_that_cannot_open_its_database_is_an_error(tmp_path: Pa
             sink.append(_tables(run_id, lives, fills))
     finally:
         sink.close()
+
+
+def test_lane_tables_read_back_like_the_bulk_import_of_the_same_orders(store: SqlStore, run_id: str) -> None:
+    """The fast lane's tables (texts as byte matrices, indexed texts, ranges of columns shared by several
+    blocks) bind as the Python values of the same orders do through the DB-API path, on both backends."""
+    import numpy as np
+    from sqlalchemy import text
+
+    from cryptoscalp_core.domain.instrument import Instrument
+    from cryptoscalp_core.engine.lane_records import LaneBlock, LaneContext
+    from cryptoscalp_core.engine.lane_tables import lane_parts
+    from cryptoscalp_core.sim.account import Account
+    from cryptoscalp_core.sim.config import SimVenueConfig
+
+    store.start_run(RunRecord(run_id="run-2", mode="backtest", profile_name="test", started_ns=1_000))
+    instrument = Instrument("v", "BTCUSDT", Decimal("0.1"), Decimal("0.001"), quote="USDT")
+    context = LaneContext((instrument,), Account([instrument], SimVenueConfig(fees_bps={"maker": 0, "taker": 2.5})))
+    rng = np.random.default_rng(7)
+    rows = np.zeros((60, 14), dtype=np.int64)
+    rows[:, 0] = np.arange(60)
+    rows[:, 2] = rng.choice([-1, 1], 60)
+    rows[:, 3] = rng.choice([1, 3, 10], 60)
+    rows[:, 4] = rng.integers(0, 2, 60)
+    rows[:, 5] = rows[:, 8] = rows[:, 11] = rows[:, 12] = 1_000 + np.arange(60)
+    rows[:, 7] = 10 ** rng.integers(0, 7, 60)  # venue ids of every length
+    rows[:, 9] = 500 + np.arange(60)
+    rows[:, 10] = rng.integers(599_000, 601_000, 60)
+    rows[:, 13] = rng.random(60) < 0.2
+
+    def blocks(prefix: str) -> list[LaneBlock]:
+        return [LaneBlock([rows[a:a + 20]], prefix, context, (Decimal("0.003"),)) for a in (0, 20, 40)]
+
+    made = lane_parts(blocks("pa"), run_id)
+    writer = store.table_writer()
+    assert writer is not None
+    writer.write([(name, arrow_table(name, *[parts[k] for parts in made])) for k, name in enumerate(RUN_TABLES)])
+    writer.close()
+    for block in blocks("pb"):
+        store.import_run_columns("run-2", *block.store_columns("run-2"), [])
+
+    def stored(run: str, prefix: str) -> list[list[dict[str, object]]]:
+        """Each table's rows of ``run`` in the order written, without the run id, row ids and id prefix."""
+        tables = []
+        with store.engine.connect() as connection:
+            for name in RUN_TABLES:
+                order = "client_order_id" if name == "orders" else "id"
+                got = connection.execute(text(f"SELECT * FROM {name} WHERE run_id = :run ORDER BY {order}"),
+                                         {"run": run})
+                table = []
+                for mapping in got.mappings():
+                    row = {k: v for k, v in mapping.items() if k not in ("id", "run_id")}
+                    row["client_order_id"] = str(row["client_order_id"]).replace(prefix, "p", 1)
+                    table.append(row)
+                tables.append(table)
+        return tables
+
+    mine, theirs = stored(run_id, "pa"), stored("run-2", "pb")
+    assert [len(t) for t in mine] == [60, 180, int((rows[:, 13] == 0).sum())]
+    assert mine == theirs

@@ -75,6 +75,12 @@ def client_order_id(prefix: str, sequence: int) -> str:
 
 def client_order_ids(prefix: str, sequences: Sequence[int] | npt.NDArray[np.int64]) -> list[str]:
     """:func:`client_order_id` for many sequences at once (a backtest names thousands of orders together)."""
+    return client_order_id_chars(prefix, sequences).view(f"S{MAX_LEN}").ravel().astype(f"U{MAX_LEN}").tolist()
+
+
+def client_order_id_chars(prefix: str, sequences: Sequence[int] | npt.NDArray[np.int64]) -> npt.NDArray[np.uint8]:
+    """The ids of :func:`client_order_ids` as an ``(n, MAX_LEN)`` C-contiguous array of their ASCII codes, one
+    id a row, without a Python string per id (the form an Arrow string array's data buffer takes)."""
     _check_prefix(prefix)
     width = MAX_LEN - len(prefix)
     x = np.asarray(sequences, dtype=np.int64)
@@ -84,11 +90,14 @@ def client_order_ids(prefix: str, sequences: Sequence[int] | npt.NDArray[np.int6
     chars = np.empty((len(x), MAX_LEN), dtype=np.uint8)
     chars[:, :len(prefix)] = np.frombuffer(prefix.encode("ascii"), dtype=np.uint8)
     for j in range(MAX_LEN - 1, len(prefix) - 1, -1):
+        if not x.any():  # only zeros left: the padding (a run's sequences need a few digits of the 20)
+            chars[:, len(prefix):j + 1] = _DIGITS[0]
+            break
         chars[:, j] = _DIGITS[(x % 36).astype(np.intp)]
         x //= 36
     if x.any():
         raise ValueError(f"a sequence does not fit in {width} base-36 digits after prefix {prefix!r}")
-    return chars.view(f"S{MAX_LEN}").ravel().astype(f"U{MAX_LEN}").tolist()
+    return chars
 
 
 def parse_sequence(prefix: str, cid: str) -> int:

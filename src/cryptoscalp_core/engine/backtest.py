@@ -90,7 +90,10 @@ class BacktestEngine:
         self.lane = TakerFastLane.build(self) if fast_lane else None
 
     # -- main loop --------------------------------------------------------------------------------------
-    async def run(self, progress: Callable[[int], None] | None = None) -> LoopStats:
+    async def run(self, progress: Callable[[int], None] | None = None, *, wait_for_store: bool = True) -> LoopStats:
+        """Replay the feed through the pipeline. ``wait_for_store=False``: return once the last rows are
+        handed to the recorder's table writer, which goes on writing them; the caller then calls
+        ``recorder.wait()`` (and ``stats.persist_s`` leaves that wait out)."""
         self.recorder.open()
         started = time.perf_counter()
         await self.feed.start()
@@ -109,7 +112,7 @@ class BacktestEngine:
         # that, and writing what is still buffered (with the table writer, its last tables; without it,
         # every fast-lane order, in one bulk insert), is persist_s. The end-to-end time has both.
         self.stats.wall_s = time.perf_counter() - started - self.recorder.busy_s
-        self.recorder.flush(final=True)
+        self.recorder.flush(final=True, wait=wait_for_store)
         self.stats.persist_s = self.recorder.busy_s
         return self.stats
 

@@ -11,7 +11,9 @@ Where the store offers a table writer (``Store.table_writer()``, see
 :mod:`cryptoscalp_core.storage.table_writer`), the rows go out as Arrow tables while the run goes on:
 every ``stream_every`` fast-lane orders or ``flush_every`` other rows, the finished orders are turned
 into tables and handed to the writer, which appends them on its own thread; the final flush waits for
-it. Otherwise the fast lane's orders wait, as compact arrays, for the final flush and its bulk insert.
+it (or, with ``wait=False``, leaves it finishing while the caller computes the run's summary, and
+:meth:`RunRecorder.wait` waits). Otherwise the fast lane's orders wait, as compact arrays, for the final
+flush and its bulk insert.
 """
 
 from __future__ import annotations
@@ -30,8 +32,8 @@ _UNSET: Any = object()
 
 
 class RunRecorder:
-    __slots__ = ("_audits", "_done", "_fills", "_lane_blocks", "_lane_rows", "_open", "_writer", "busy_s",
-                 "flush_every", "run_id", "store", "stream_every", "written")
+    __slots__ = ("_audits", "_done", "_ending", "_fills", "_lane_blocks", "_lane_rows", "_open", "_writer",
+                 "busy_s", "flush_every", "run_id", "store", "stream_every", "written")
 
     def __init__(self, store: Store, run_id: str, flush_every: int = 20_000, stream_every: int = 4096) -> None:
         self.store = store
@@ -39,6 +41,7 @@ class RunRecorder:
         self.flush_every = flush_every
         self.stream_every = stream_every
         self._writer: RunTableWriter | None = _UNSET
+        self._ending: RunTableWriter | None = None  # closed by a final flush that did not wait for it
         self._lane_rows = 0
         self.busy_s = 0.0  #: time spent in :meth:`flush` (the engine reports it as persist_s)
         self._open: dict[str, OrderLife] = {}
@@ -78,15 +81,27 @@ class RunRecorder:
     def audit(self, event: AuditEvent) -> None:
         self._audits.append(event)
 
-    def flush(self, final: bool = False) -> None:
-        """Write what is finished; with ``final`` also the orders still open."""
+    def flush(self, final: bool = False, wait: bool = True) -> None:
+        """Write what is finished; with ``final`` also the orders still open, and then wait until the store
+        has them all, unless ``wait`` is False: then the table writer (if any) goes on writing its last
+        tables while the caller does other work, and :meth:`wait` must follow."""
         began = time.perf_counter()
         try:
-            self._flush(final)
+            self._flush(final, wait)
         finally:
             self.busy_s += time.perf_counter() - began
 
-    def _flush(self, final: bool) -> None:
+    def wait(self) -> None:
+        """Wait for the rows a final ``flush(wait=False)`` left to the table writer; raises its error."""
+        writer, self._ending = self._ending, None
+        if writer is not None:
+            began = time.perf_counter()
+            try:
+                writer.close()
+            finally:
+                self.busy_s += time.perf_counter() - began
+
+    def _flush(self, final: bool, wait: bool = True) -> None:
         # fast-lane blocks are compact arrays: with a table writer they go every stream_every orders,
         # without one they wait for the final flush and its one bulk insert
         pending = len(self._done) + len(self._fills) + len(self._audits) - 2 * self._lane_blocks
@@ -107,7 +122,11 @@ class RunRecorder:
                 raise
             if final:
                 self._writer = None
-                writer.close()
+                if wait:
+                    writer.close()
+                else:
+                    writer.end()
+                    self._ending = writer
             return
         columns = getattr(self.store, "import_run_columns", None)
         if callable(columns):
@@ -141,6 +160,9 @@ class RunRecorder:
         writer, self._writer = self._writer, None
         if writer is not None and writer is not _UNSET:
             writer.close(raise_error=False)
+        ending, self._ending = self._ending, None
+        if ending is not None:
+            ending.close(raise_error=False)
 
     def _table_writer(self) -> RunTableWriter | None:
         if self._writer is _UNSET:
@@ -151,25 +173,38 @@ class RunRecorder:
     def _stream(self, writer: RunTableWriter, orders: list[OrderLife | LaneBlock], fills: list[Fill | LaneBlock],
                 audits: list[AuditEvent]) -> None:
         """Hand the finished orders and the fills to the table writer as Arrow tables, in order."""
-        from cryptoscalp_core.engine.lane_tables import lane_columns
-        from cryptoscalp_core.storage.arrow_rows import Part, arrow_table
+        from cryptoscalp_core.engine.lane_tables import lane_parts
+        from cryptoscalp_core.storage.arrow_rows import Part, Rows, arrow_table
 
-        made: dict[int, tuple[Part, Part, Part]] = {}
+        # every lane block's rows built together, and the general path's rows as one set of columns per
+        # table: each run of orders or fills is then a range of one of those, gathered once per column
+        blocks = {id(b): b for b in (*orders, *fills) if isinstance(b, LaneBlock)}
+        made = dict(zip(blocks, lane_parts(list(blocks.values()), self.run_id), strict=True))
+        order_runs, fill_runs = list(_runs(orders, OrderLife)), list(_runs(fills, Fill))
+        lives = [life for run in order_runs if not isinstance(run, LaneBlock) for life in run]
+        executions = [f for run in fill_runs if not isinstance(run, LaneBlock) for f in run]
+        o, s, f = object_columns(self.run_id, lives, executions)
+        general = {"orders": (o, len(lives)), "order_states": (s, sum(len(life.states) for life in lives)),
+                   "fills": (f, len(executions))}
+        taken = dict.fromkeys(general, 0)
         parts: dict[str, list[Part]] = {"orders": [], "order_states": [], "fills": []}
-        for run in _runs(orders, OrderLife):
+
+        def take(name: str, rows: int) -> None:
+            parts[name].append((Rows(general[name], taken[name], taken[name] + rows), rows))
+            taken[name] += rows
+
+        for run in order_runs:
             if isinstance(run, LaneBlock):
-                made[id(run)] = got = lane_columns(run, self.run_id)
-                parts["orders"].append(got[0])
-                parts["order_states"].append(got[1])
+                parts["orders"].append(made[id(run)][0])
+                parts["order_states"].append(made[id(run)][1])
             else:
-                o, s, _ = object_columns(self.run_id, run, [])
-                parts["orders"].append((o, len(run)))
-                parts["order_states"].append((s, sum(len(life.states) for life in run)))
-        for run in _runs(fills, Fill):
+                take("orders", len(run))
+                take("order_states", sum(len(life.states) for life in run))
+        for run in fill_runs:
             if isinstance(run, LaneBlock):
-                parts["fills"].append((made.get(id(run)) or lane_columns(run, self.run_id))[2])
+                parts["fills"].append(made[id(run)][2])
             else:
-                parts["fills"].append((object_columns(self.run_id, [], run)[2], len(run)))
+                take("fills", len(run))
         # one table per store table, orders first (the states' foreign key), rows in recording order
         writer.write([(name, arrow_table(name, *got)) for name, got in parts.items() if got])
         if audits:

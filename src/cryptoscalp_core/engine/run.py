@@ -105,22 +105,26 @@ async def run_backtest(profile_path: str | Path, *, host: PluginHost | None = No
         recorder.close()
         raise
     try:
-        stats = await engine.run(progress)
+        # the table writer writes the run's last rows while the summary, series and report are made
+        stats = await engine.run(progress, wait_for_store=False)
+        summary, series, fill_arrays = run_results(engine, venue, resolved, stats)
+        path = save_series(output_dir, run_id, series, fill_arrays)
+        run_meta = {"run_id": run_id, "profile": str(profile_path), "profile_digest": record.profile_digest,
+                    "instruments": ", ".join(i.id for i in resolved.instruments),
+                    "components": ", ".join(f"{k}={c.spec.name}" for k, c in resolved.components.items())}
+        report_path = output_dir / run_id / "report.html"
+        summary["report"] = str(report_path)
+        if report:
+            write_report(report_path, run=run_meta, summary=summary, series=series, fills=fill_arrays,
+                         initial_balance=summary["initial_balance"])
+        recorder.wait()  # every order and fill is in the store before the run is marked finished
+        summary["persist_s"] = recorder.busy_s
     except BaseException:
+        recorder.close()
         store.finish_run(run_id, status="failed", finished_ns=time.time_ns())
         record.status = "failed"
         host.notify("cryptoscalp_run_stopped", run=record)
         raise
-    summary, series, fill_arrays = run_results(engine, venue, resolved, stats)
-    path = save_series(output_dir, run_id, series, fill_arrays)
-    run_meta = {"run_id": run_id, "profile": str(profile_path), "profile_digest": record.profile_digest,
-                "instruments": ", ".join(i.id for i in resolved.instruments),
-                "components": ", ".join(f"{k}={c.spec.name}" for k, c in resolved.components.items())}
-    report_path = output_dir / run_id / "report.html"
-    summary["report"] = str(report_path)
-    if report:
-        write_report(report_path, run=run_meta, summary=summary, series=series, fills=fill_arrays,
-                     initial_balance=summary["initial_balance"])
     summary["series"] = str(path)
     summary["run"] = run_meta
     store.save_positions(run_id, list(venue.positions.values()), stats.last_ts)

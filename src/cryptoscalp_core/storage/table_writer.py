@@ -141,13 +141,17 @@ class RunTableWriter:
         if tables:
             self._queue.put(tables)
 
-    def close(self, raise_error: bool = True) -> None:
-        """Wait for every queued batch to be committed; raises the first write's error (unless told not to:
-        a run that failed already has its own)."""
+    def end(self) -> None:
+        """No more batches: the writer goes on with those queued, on its own; :meth:`close` waits for them."""
         if not self._closed:
             self._closed = True
             self._queue.put(_DONE)
-            self._thread.join()
+
+    def close(self, raise_error: bool = True) -> None:
+        """Wait for every queued batch to be committed; raises the first write's error (unless told not to:
+        a run that failed already has its own)."""
+        self.end()
+        self._thread.join()
         if raise_error:
             self._raise()
 
