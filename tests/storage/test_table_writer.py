@@ -169,3 +169,22 @@ def test_lane_tables_read_back_like_the_bulk_import_of_the_same_orders(store: Sq
     mine, theirs = stored(run_id, "pa"), stored("run-2", "pb")
     assert [len(t) for t in mine] == [60, 180, int((rows[:, 13] == 0).sum())]
     assert mine == theirs
+
+
+def test_the_sqlite_writer_process_leaves_no_files_behind(tmp_path: Path, limit_buy, fill_of,  # type: ignore[no-untyped-def]
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """The batches' folder goes with the child, even when the parent exits without waiting for it."""
+    monkeypatch.setattr(ProcessSink, "_reap", lambda self: None)  # a parent that never reaps its child
+    store = SqlStore(f"sqlite:///{tmp_path / 'store.db'}")
+    store.migrate()
+    store.start_run(RunRecord(run_id="run-f", mode="backtest", profile_name="test", started_ns=1_000))
+    lives, fills = _run(store, limit_buy, fill_of, "f")
+    sink = ProcessSink(tmp_path / "store.db", busy_timeout_s=5.0)
+    folder = sink._folder
+    sink.append(_tables("run-f", lives, fills))
+    assert folder.is_dir()
+    sink.close()
+    assert sink._child.wait(timeout=30) == 0
+    assert not folder.exists()
+    assert store.fills("run-f") == fills
+    store.close()

@@ -63,7 +63,7 @@ class ProcessSink:
 
     _BOOT = ("import importlib.util, sys; spec = importlib.util.spec_from_file_location('cs_adbc_sink', sys.argv[1]); "
              "m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m); m.serve(sys.argv[2], "
-             "float(sys.argv[3]))")
+             "float(sys.argv[3]), sys.argv[4])")
 
     def __init__(self, path: Path, busy_timeout_s: float) -> None:
         self._folder = Path(tempfile.mkdtemp(prefix="cryptoscalp-tables-"))
@@ -71,7 +71,8 @@ class ProcessSink:
         # -P: neither the working folder nor the module's on the path (a types.py there would shadow the
         # standard library's); the environment and the user's site packages stay as for this process
         self._child = subprocess.Popen(
-            [sys.executable, "-P", "-c", self._BOOT, adbc_sink.__file__, str(path), repr(busy_timeout_s)],
+            [sys.executable, "-P", "-c", self._BOOT, adbc_sink.__file__, str(path), repr(busy_timeout_s),
+             str(self._folder)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
 
     def append(self, batch: Batch) -> None:
