@@ -174,7 +174,7 @@ def test_lane_tables_read_back_like_the_bulk_import_of_the_same_orders(store: Sq
 def test_the_sqlite_writer_process_leaves_no_files_behind(tmp_path: Path, limit_buy, fill_of,  # type: ignore[no-untyped-def]
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     """The batches' folder goes with the child, even when the parent exits without waiting for it."""
-    monkeypatch.setattr(ProcessSink, "_reap", lambda self: None)  # a parent that never reaps its child
+    monkeypatch.setattr(ProcessSink, "_reap", lambda self: None)  # a parent that never waits for its child
     store = SqlStore(f"sqlite:///{tmp_path / 'store.db'}")
     store.migrate()
     store.start_run(RunRecord(run_id="run-f", mode="backtest", profile_name="test", started_ns=1_000))

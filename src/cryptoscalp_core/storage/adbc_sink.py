@@ -81,10 +81,9 @@ class SqliteSink:
         # transactions instead of failing with SQLITE_BUSY, take the write lock up front.
         # synchronous=NORMAL: a WAL commit is then not synced on its own; the run's closing commit (the
         # store's, synchronous=FULL) syncs the log with every frame written before it, so the run is as
-        # durable at its end. wal_autocheckpoint=0: copying the log into the database while the run goes
-        # on is a sixth of the writer's work; it is done once, at the end (close), after the last answer
+        # durable at its end
         for statement in ("PRAGMA foreign_keys=ON", f"PRAGMA busy_timeout={int(busy_timeout_s * 1000)}",
-                          "PRAGMA synchronous=NORMAL", "PRAGMA wal_autocheckpoint=0"):
+                          "PRAGMA synchronous=NORMAL"):
             self._sql(statement)
 
     def _sql(self, query: str) -> None:
@@ -108,10 +107,6 @@ class SqliteSink:
             raise
 
     def close(self) -> None:
-        """Checkpoint what this connection wrote (PASSIVE: never waits for the store's connections, which
-        checkpoint what is left at their next commit), then disconnect."""
-        with contextlib.suppress(Exception):  # a checkpoint is housekeeping: the rows are committed already
-            self._sql("PRAGMA wal_checkpoint(PASSIVE)")
         self._connection.close()
         self._database.close()
 
@@ -122,14 +117,18 @@ def serve(path: str, busy_timeout_s: float, folder: str | None = None) -> None:
     # Nothing here needs numpy, which pyarrow would import (most of the child's start-up): a None entry
     # makes its import fail, and pyarrow runs without it. Only ever in the child's own interpreter.
     sys.modules.setdefault("numpy", None)  # type: ignore[arg-type]
-    import adbc_driver_sqlite  # noqa: F401 - loaded while the parent is still starting its run
+    import adbc_driver_sqlite
     import pyarrow as pa  # type: ignore[import-untyped]
 
+    # a database handle loads the driver's shared library (~20 ms): on a private in-memory database now,
+    # while the parent is still starting its run, so the first batch finds it loaded
+    preload: Any = adbc_driver_sqlite.connect(":memory:")
     sink: SqliteSink | None = None  # connected at the first batch: the database may not be migrated yet
     try:
         for line in sys.stdin:
             if sink is None:
                 sink = SqliteSink(path, busy_timeout_s)
+                preload.close()
             files = json.loads(line)
             try:
                 batch = []

@@ -63,13 +63,15 @@ class ProcessSink:
 
     _BOOT = ("import importlib.util, sys; spec = importlib.util.spec_from_file_location('cs_adbc_sink', sys.argv[1]); "
              "m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m); m.serve(sys.argv[2], "
-             "float(sys.argv[3]), sys.argv[4])")
+             "float(sys.argv[3]), sys.argv[4]); import os; os._exit(0)")
 
     def __init__(self, path: Path, busy_timeout_s: float) -> None:
         self._folder = Path(tempfile.mkdtemp(prefix="cryptoscalp-tables-"))
         self._count = 0
         # -P: neither the working folder nor the module's on the path (a types.py there would shadow the
-        # standard library's); the environment and the user's site packages stay as for this process
+        # standard library's); the environment and the user's site packages stay as for this process.
+        # os._exit once serve() returns: everything is committed and answered, and the caller waits for the
+        # exit, which an interpreter's full shutdown (with pyarrow loaded) would lengthen
         self._child = subprocess.Popen(
             [sys.executable, "-P", "-c", self._BOOT, adbc_sink.__file__, str(path), repr(busy_timeout_s),
              str(self._folder)],
@@ -100,11 +102,11 @@ class ProcessSink:
             raise TableWriteError(got["error"])
 
     def close(self) -> None:
-        # every batch was answered, so committed: the child's exit (an interpreter shutting down) is waited
-        # for off the caller's path
+        # waited for: a child still holding the database after the run could meet a caller that deletes or
+        # replaces the file (its log and shared-memory files) as soon as the run returns
         if self._child.stdin is not None:
             self._child.stdin.close()
-        threading.Thread(target=self._reap, name="cryptoscalp-table-writer-exit", daemon=True).start()
+        self._reap()
 
     def _reap(self) -> None:
         try:
