@@ -25,6 +25,7 @@ through SQLAlchemy.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import queue
 import shutil
@@ -193,9 +194,7 @@ def open_table_writer(url: URL, busy_timeout_s: float) -> RunTableWriter | None:
         path = sqlite_file(url)
         if path is None:
             return None  # ':memory:' is private to the store's own connection
-        try:
-            import adbc_driver_sqlite  # noqa: F401 - the child process appends through it
-        except ImportError:
+        if not _installed("adbc_driver_sqlite"):  # the child process appends through it, not this one
             return None
         return RunTableWriter(lambda: ProcessSink(path, busy_timeout_s))
     if url.get_backend_name() == "postgresql":
@@ -206,3 +205,11 @@ def open_table_writer(url: URL, busy_timeout_s: float) -> RunTableWriter | None:
         libpq = url.set(drivername="postgresql").render_as_string(hide_password=False)
         return RunTableWriter(lambda: AdbcSink(lambda: postgres_adbc.connect(libpq)))
     return None
+
+
+def _installed(module: str) -> bool:
+    """Whether ``module`` can be imported, without importing it."""
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):  # ValueError: a module set to None in sys.modules
+        return False
