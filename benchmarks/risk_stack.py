@@ -18,13 +18,15 @@ wall-clock, and the thread's CPU time (``CLOCK_THREAD_CPUTIME_ID``), which leave
 thread was preempted — on a shared CPU the wall-clock tail is mostly other processes; compare within
 one run.
 
-    python benchmarks/risk_stack.py [--intents 20000] [--warmup 1000] [--profile examples/profiles/risk-stack.yaml]
+    python benchmarks/risk_stack.py [--intents 20000] [--warmup 1000] [--rounds 5]
+                                    [--profile examples/profiles/risk-stack.yaml]
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import statistics
 import time
 from decimal import Decimal
 from pathlib import Path
@@ -57,7 +59,9 @@ def stats(ns: np.ndarray) -> str:
     return f"p50 {np.percentile(us, 50):7.2f} us   p99 {np.percentile(us, 99):7.2f} us   max {us.max():8.1f} us"
 
 
-def run(profile: Path, n: int, warmup: int = 0) -> None:
+def run(profile: Path, n: int, warmup: int = 0, quiet: bool = False) -> float:
+    """Check ``n`` intents through ``profile``'s stack; print the figures (unless ``quiet``) and return
+    ``RiskStack.check``'s p99 in CPU time, in us."""
     layers, instruments = layers_of(profile)
     inst = instruments[0]
     stack = RiskStack(layers, instruments, resize=lambda r, q: msgspec.structs.replace(r, qty=q),
@@ -119,6 +123,10 @@ def run(profile: Path, n: int, warmup: int = 0) -> None:
     finally:
         gc.enable()
     check_ns, total_ns, check_cpu, total_cpu = (a[warmup:] for a in (check_ns, total_ns, check_cpu, total_cpu))
+    p99 = float(np.percentile(check_cpu / 1e3, 99))
+    if quiet:
+        print(f"    round: p50 {np.percentile(check_cpu / 1e3, 50):6.2f} us   p99 {p99:6.2f} us")
+        return p99
     print(f"{profile.name}: {len(layers)} layers, {n:,} intents, the first {warmup:,} not timed")
     print(f"  RiskStack.check      wall {stats(check_ns)}")
     print(f"                       cpu  {stats(check_cpu)}")
@@ -129,6 +137,7 @@ def run(profile: Path, n: int, warmup: int = 0) -> None:
         print(f"    {name:22s} {stats(np.asarray(values))}")
     outcome = stack.summary()
     print("  decisions: " + ", ".join(f"{k} {v['allowed']}/{v['resized']}/{v['rejected']}" for k, v in outcome.items()))
+    return p99
 
 
 def main() -> None:
@@ -136,10 +145,19 @@ def main() -> None:
     parser.add_argument("--intents", type=int, default=20_000)
     parser.add_argument("--warmup", type=int, default=1_000, help="intents checked first and left out of the figures")
     parser.add_argument("--profile", type=Path, default=HERE.parent / "examples" / "profiles" / "risk-stack.yaml")
+    parser.add_argument("--rounds", type=int, default=5, help="runs of the profile's stack, each built afresh "
+                        "(the first printed in full, each round's RiskStack.check figures, then their median p99)")
     args = parser.parse_args()
     if not 0 <= args.warmup < args.intents:
         parser.error("--warmup must be at least 0 and less than --intents")
-    run(args.profile, args.intents, args.warmup)
+    p99s = [run(args.profile, args.intents, args.warmup)]
+    if args.rounds > 1:
+        print(f"  {args.rounds} rounds of {args.profile.name}, RiskStack.check (cpu):")
+        print(f"    round: p50 {'(above)':>9}   p99 {p99s[0]:6.2f} us")
+        p99s += [run(args.profile, args.intents, args.warmup, quiet=True) for _ in range(args.rounds - 1)]
+        print(f"  median p99 over {args.rounds} rounds: {statistics.median(p99s):.2f} us "
+              f"(range {min(p99s):.2f}-{max(p99s):.2f}; one round's p99 is at the mercy of whatever else the "
+              "machine runs in its few seconds)")
     run(HERE.parent / "examples" / "profiles" / "quickstart.yaml", args.intents, args.warmup)
 
 
