@@ -150,8 +150,16 @@ class TakerFastLane:
             rows = batch.rows
             self._columns = tuple(np.ascontiguousarray(rows[c]) for c in ("ts_event", "ts_recv", "instrument",
                                                                           "price"))
+        columns = self._columns
+        cap = self.engine.recorder.lane_room()
+        if cap is not None and len(ends) - k > cap and int(ends[k + cap]) > start:
+            # no more decisions (so orders) than the recorder takes before its next hand-over, as if the batch
+            # ended before the next one: the store's writer then gets them while the rest of the batch runs
+            cut, rows_end = k + cap, int(ends[k + cap])
+            columns = tuple(c[:rows_end] for c in columns)
+            ends, ts, inst, lots = ends[:cut], ts[:cut], inst[:cut], lots[:cut]
         self.lane.load(state)
-        row, k_end, why = self.lane.run(*self._columns, start, ends, ts, inst, lots, k, True)
+        row, k_end, why = self.lane.run(*columns, start, ends, ts, inst, lots, k, True)
         self.calls += 1
         if why:
             self.stops[why] = self.stops.get(why, 0) + 1

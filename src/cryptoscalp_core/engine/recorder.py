@@ -78,6 +78,13 @@ class RunRecorder:
             # writer works beside the engine instead of after it
             self.flush()
 
+    def lane_room(self) -> int | None:
+        """How many more fast-lane orders until the next hand-over to the table writer (at least 1), or
+        ``None`` without a writer (the lane's orders then wait for the end of the run anyway)."""
+        if self._table_writer() is None:
+            return None
+        return max(1, self.stream_every - self._lane_rows)
+
     def audit(self, event: AuditEvent) -> None:
         self._audits.append(event)
 
