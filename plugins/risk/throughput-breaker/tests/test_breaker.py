@@ -87,6 +87,48 @@ def test_cancel_ratio() -> None:
     assert layer.check(intent(), state(14)).reason == "cancel_ratio"  # 3 / 5 > 0.5
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.booleans(), st.integers(0, 3 * S), st.integers(0, S)), min_size=1, max_size=80))
+def test_cancel_ratio_matches_counting_every_order_and_memory_stays_bounded(
+        steps: list[tuple[bool, int, int]]) -> None:
+    """Against a reference that remembers every allowed order: cancels reported up to a window late (at
+    most ``S`` here, the window being 2 s) trip the breaker exactly when the reference does, and without
+    cancels the layer keeps only the orders of the last two windows."""
+    window = 2 * S
+    layer = breaker(max_cancel_ratio=0.5, ratio_min_orders=3, ratio_window_s=2, cooldown_s=1)
+    orders: list[int] = []
+    cancels: list[int] = []
+    open_until, now = 0, 0
+    for i, (cancel, gap, late) in enumerate(steps):
+        now += gap
+        if cancel and orders:
+            # a report is never older than the order it cancels, and cancels are reported in time order
+            at = max(now - late, orders[-1], cancels[-1] if cancels else 0)
+            cancels.append(at)
+            recent_orders = [t for t in orders if t > at - window]
+            recent_cancels = [t for t in cancels if t > at - window]
+            if len(recent_orders) >= 3 and len(recent_cancels) > 0.5 * len(recent_orders):
+                open_until = at + S
+            layer.on_order(report(OrderStatus.CANCELED, at, f"x{i}"))
+        else:
+            d = layer.check(intent(f"o{i}"), state(now))
+            assert (d.action is RiskAction.ALLOW) is (now >= open_until), (i, now, open_until)
+            if d.action is RiskAction.ALLOW:
+                orders.append(now)
+                assert all(t > now - 2 * window for t in layer._ratio_orders)
+                assert len(layer._ratio_orders) <= sum(1 for t in orders if t > now - 2 * window)
+
+
+def test_a_cancel_reported_late_still_counts_the_orders_of_its_window() -> None:
+    layer = breaker(max_cancel_ratio=0.5, ratio_min_orders=3, ratio_window_s=2, cooldown_s=10)
+    for i, t in enumerate((0, S // 2, S, 3 * S // 2)):
+        assert layer.check(intent(f"c{i}"), state(t)).action is RiskAction.ALLOW
+    assert layer.check(intent("late"), state(39 * S // 10)).action is RiskAction.ALLOW  # 3.9 s: 1.9 s after...
+    for i in range(3):  # ...three cancels stamped at 2.0 s: 3 cancels > 0.5 x 4 orders in (0 s, 2 s] and after
+        layer.on_order(report(OrderStatus.CANCELED, 2 * S, f"c{i}"))
+    assert layer.check(intent(), state(4 * S)).reason == "cancel_ratio"
+
+
 def test_latency_breaker() -> None:
     layer = breaker(max_latency_ms=100, latency_samples=3)
     for i, lat_ms in enumerate([50, 150, 160]):
