@@ -11,9 +11,9 @@ Circuit breakers (open for ``cooldown_s`` once tripped; every new intent is reje
 
 ``cancel_ratio``       cancels / new orders over ``ratio_window_s`` above ``max_cancel_ratio`` (after at least
                        ``ratio_min_orders`` orders), judged when a cancel is reported, over the window before
-                       the cancel's time (orders allowed more than two windows before the newest intent are
-                       forgotten, so a strategy that never cancels does not grow the layer's memory; a
-                       cancel reported more than a window late no longer sees them)
+                       the cancel's time (orders allowed more than two to four windows before the newest
+                       intent are forgotten, so a strategy that never cancels does not grow the layer's
+                       memory; a cancel reported more than a window late may no longer see them)
 ``error_rate``         ``max_errors`` venue rejections within ``error_window_s``
 ``latency``            median acknowledgement latency (venue update time - intent creation time) of the last
                        ``latency_samples`` acknowledgements above ``max_latency_ms``
@@ -63,7 +63,9 @@ class ThroughputBreakerLayer(CountingRiskLayer):
         self._open_until = {b: 0 for b in BREAKERS}
         self._cooldown = int(config.cooldown_s * _S)
         self._ratio_ns, self._error_ns = int(config.ratio_window_s * _S), int(config.error_window_s * _S)
-        self._ratio_keep = 2 * self._ratio_ns  # how far back allowed orders are remembered for the ratio
+        # allowed orders are remembered for the ratio at least two windows back, and forgotten down to that
+        # once the oldest is four windows old: one comparison per check, one trim every two windows
+        self._ratio_keep, self._ratio_trim = 2 * self._ratio_ns, 4 * self._ratio_ns
         self._age_ns = int(config.max_data_age_ms * 1e6) if config.max_data_age_ms else 0
         self._stale: set[str] = set()
         self._open_any = 0  # the latest time any breaker stays open until
@@ -140,7 +142,7 @@ class ThroughputBreakerLayer(CountingRiskLayer):
         if self._count_ratio:
             orders = self._ratio_orders
             orders.append(now)
-            if orders[0] <= now - self._ratio_keep:
+            if orders[0] <= now - self._ratio_trim:
                 _trim(orders, now - self._ratio_keep)
         metrics["allow"] += 1
         return self._allowed
