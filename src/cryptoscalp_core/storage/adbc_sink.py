@@ -27,34 +27,20 @@ Batch = Sequence[tuple[str, Any]]
 class AdbcSink:
     """Appends through an ADBC DB-API connection (``connect()``), in this process."""
 
-    def __init__(self, connect: Callable[[], Any], setup: Sequence[str] = (), begin: str = "") -> None:
-        """``setup`` statements run once; with ``begin`` (a connection in autocommit mode) each batch runs
-        between ``begin`` and ``COMMIT``, without it between the DB-API's implicit begin and ``commit()``."""
+    def __init__(self, connect: Callable[[], Any]) -> None:
+        """Each batch runs between the DB-API's implicit begin and ``commit()``."""
         self._connection = connect()
-        self._begin = begin
-        with self._connection.cursor() as cursor:
-            for statement in setup:
-                cursor.execute(statement)
-        self._connection.commit()
 
     def append(self, batch: Batch) -> None:
         connection = self._connection
         with connection.cursor() as cursor:
             try:
-                if self._begin:
-                    cursor.execute(self._begin)
                 for name, table in batch:
                     cursor.adbc_ingest(name, table, mode="append")
-                if self._begin:
-                    cursor.execute("COMMIT")
-                else:
-                    connection.commit()
+                connection.commit()
             except BaseException:
                 with contextlib.suppress(Exception):  # the failure is what the caller must see
-                    if self._begin:
-                        cursor.execute("ROLLBACK")
-                    else:
-                        connection.rollback()
+                    connection.rollback()
                 raise
 
     def close(self) -> None:
